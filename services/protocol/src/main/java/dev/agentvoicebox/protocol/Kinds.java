@@ -1,0 +1,20 @@
+package dev.agentvoicebox.protocol;
+
+/** The {@link Envelope#kind()} values; the module README documents each payload. */
+public final class Kinds {
+    /** gateway → llm: generate one response. */
+    public static final String LLM_REQUEST = "llm.request";
+    /** llm → gateway: a piece of assistant text. */
+    public static final String LLM_TEXT_DELTA = "llm.text.delta";
+    /** llm → gateway: a piece of a tool call (call_id and name come with the first piece). */
+    public static final String LLM_TOOL_CALL_DELTA = "llm.tool_call.delta";
+    /** llm → gateway: the response finished; carries finish_reason and usage. */
+    public static final String LLM_DONE = "llm.done";
+    /** llm → gateway: the response failed; carries code and message. */
+    public static final String LLM_ERROR = "llm.error";
+    /** any gateway → the owning gateway: cancel a session (another instance asked for it). */
+    public static final String SESSION_CANCEL = "session.cancel";
+
+    private Kinds() {
+    }
+}
