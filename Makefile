@@ -1,0 +1,54 @@
+# AgentVoiceBox — the entry point. `make` lists the targets.
+
+# Helidon 4 needs Java 21+; the machine default is 17.
+export JAVA_HOME := /usr/lib/jvm/temurin-25-jdk-amd64
+export PATH := $(JAVA_HOME)/bin:$(PATH)
+
+MVN ?= mvn
+SHELL := /bin/bash
+
+# The runnable services are the modules whose pom names a main class; each builds a thin jar
+# services/<name>/target/<name>.jar with its libraries in target/libs.
+SERVICE_POMS := $(shell grep -l '<mainClass>' services/*/pom.xml 2>/dev/null)
+JARS := $(foreach p,$(SERVICE_POMS),$(patsubst %/pom.xml,%,$(p))/target/$(notdir $(patsubst %/pom.xml,%,$(p))).jar)
+SOURCES := pom.xml $(wildcard services/*/pom.xml) $(shell find services -path '*/src/main/*' -type f 2>/dev/null)
+
+.DEFAULT_GOAL := help
+.PHONY: help tools build run stop status logs test bench lint
+
+help: ## list the targets
+	@echo "AgentVoiceBox — make <target>"
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+
+tools: ## install (pinned) and check what the local stack needs: Redis, JDK, Maven, Node.js, OpenSSL
+	@dev/tools.sh
+
+build: $(JARS) ## build all modules into thin jars (skipped when the jars are newer than the sources)
+	@echo "build: jars are up to date"
+
+# One Maven run builds every jar; touch them so an up-to-date Maven run still counts.
+$(JARS) &: $(SOURCES)
+	$(MVN) -B -q install -DskipTests
+	@touch $(JARS)
+
+run: tools build ## tools and build if needed, then start Redis and the services on loopback (dev/stack.sh start)
+	@dev/stack.sh start
+
+stop: ## stop what `make run` started
+	@dev/stack.sh stop
+
+status: ## show what is running and whether it is healthy
+	@dev/stack.sh status
+
+logs: ## follow the logs of the running stack (.avb/logs)
+	@dev/stack.sh logs
+
+test: tools ## unit and integration tests of every module, then the Realtime conformance tests
+	$(MVN) -B test
+	@dev/conformance.sh
+
+bench: build ## start the stack and run the Realtime benchmark (ARGS="..." are passed to it)
+	@dev/bench.sh $(ARGS)
+
+lint: ## static checks (for now: compile and verify every module)
+	$(MVN) -B -q verify -DskipTests

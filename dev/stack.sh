@@ -1,0 +1,321 @@
+#!/usr/bin/env bash
+# The local stack: Redis and the Java services on loopback, state under .avb/.
+#   dev/stack.sh start | stop | status | logs [name]
+# make run = build if needed + start; make stop = stop; make logs = logs.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$ROOT"
+
+REDIS_PORT="${AVB_REDIS_PORT:-6390}"
+GATEWAY_PORT="${AVB_GATEWAY_PORT:-8443}"
+LLM_PORT="${AVB_LLM_PORT:-8501}"
+
+# The Java services, in start order (stopped in reverse). One line per service:
+#   name | jar | port | health URL
+# Each gets AVB_PORT=<port> and OTEL_SERVICE_NAME=<name>. A new service adds one line (and, if it
+# needs one, a port variable above).
+SERVICES=(
+  "llm     | services/llm/target/llm.jar         | $LLM_PORT     | http://127.0.0.1:$LLM_PORT/observe/health"
+  "gateway | services/gateway/target/gateway.jar | $GATEWAY_PORT | https://127.0.0.1:$GATEWAY_PORT/observe/health"
+)
+
+# AVB_SERVICES="llm gateway" starts only those Java services; AVB_SERVICES=none only Redis.
+SELECTED="${AVB_SERVICES:-all}"
+
+HEALTH_TIMEOUT=60   # seconds per service
+STOP_TIMEOUT=15     # seconds between SIGTERM and SIGKILL
+
+# Settings every Java service gets, unless the user set them already.
+export AVB_REDIS_URL="${AVB_REDIS_URL:-redis://127.0.0.1:$REDIS_PORT}"
+export AVB_TLS_CERT="${AVB_TLS_CERT:-$TLS_DIR/server.pem}"
+export AVB_TLS_KEY="${AVB_TLS_KEY:-$TLS_DIR/server.key}"
+export AVB_DEV_API_KEY_FILE="${AVB_DEV_API_KEY_FILE:-$API_KEY_FILE}"
+export AVB_REDIS_PORT="$REDIS_PORT" AVB_GATEWAY_PORT="$GATEWAY_PORT" AVB_LLM_PORT="$LLM_PORT"
+
+# --- helpers ----------------------------------------------------------------------------------
+
+trim() { local s="$1"; s="${s#"${s%%[![:space:]]*}"}"; printf '%s' "${s%"${s##*[![:space:]]}"}"; }
+
+# service_fields "<table line>" -> sets S_NAME S_JAR S_PORT S_HEALTH
+service_fields() {
+  local name jar port health
+  IFS='|' read -r name jar port health <<<"$1"
+  S_NAME="$(trim "$name")" S_JAR="$(trim "$jar")" S_PORT="$(trim "$port")" S_HEALTH="$(trim "$health")"
+}
+
+selected_services() {  # prints the table lines to act on, in start order
+  local line
+  for line in "${SERVICES[@]}"; do
+    service_fields "$line"
+    if [[ $SELECTED == all ]] || [[ " $SELECTED " == *" $S_NAME "* ]]; then
+      printf '%s\n' "$line"
+    fi
+  done
+}
+
+pid_file() { printf '%s/%s.pid' "$RUN_DIR" "$1"; }
+log_file() { printf '%s/%s.log' "$LOG_DIR" "$1"; }
+
+# running_pid <name> <what its command line must contain>: prints the pid if the process that
+# start recorded is still the one running; removes a stale pid file.
+running_pid() {
+  local name="$1" marker="$2" file pid
+  file="$(pid_file "$name")"
+  [[ -f $file ]] || return 1
+  pid="$(<"$file")"
+  if [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null \
+     && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$marker"; then
+    printf '%s' "$pid"
+    return 0
+  fi
+  log "$name: removing stale pid file (pid $pid is gone)" >&2
+  rm -f "$file"
+  return 1
+}
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# The environment a service runs with: a clean one plus every AVB_* and OTEL_* variable.
+service_env() {
+  SVC_ENV=(PATH="$PATH" HOME="${HOME:-/root}" LANG="${LANG:-C.UTF-8}" JAVA_HOME="$JAVA_HOME")
+  local v
+  for v in $(compgen -e); do
+    case $v in AVB_*|OTEL_*) SVC_ENV+=("$v=${!v}") ;; esac
+  done
+}
+
+STARTED=()   # names this invocation started, for cleanup when a later one fails
+
+fail_start() {  # fail_start <name> <message>
+  local name="$1" msg="$2" file
+  file="$(log_file "$name")"
+  printf 'error: %s\n' "$msg" >&2
+  if [[ -f $file ]]; then
+    printf -- '--- last 40 lines of %s ---\n' "${file#"$ROOT/"}" >&2
+    tail -n 40 "$file" >&2
+    printf -- '---\n' >&2
+  fi
+  local i
+  for (( i=${#STARTED[@]}-1; i>=0; i-- )); do stop_one "${STARTED[i]}"; done
+  exit 1
+}
+
+# wait_healthy <name> <marker> <check command...>
+wait_healthy() {
+  local name="$1" marker="$2"; shift 2
+  local deadline=$(( SECONDS + HEALTH_TIMEOUT ))
+  while (( SECONDS < deadline )); do
+    if ! running_pid "$name" "$marker" >/dev/null; then
+      fail_start "$name" "$name exited during startup"
+    fi
+    if "$@" >/dev/null 2>&1; then
+      return 0
+    fi
+    sleep 0.5
+  done
+  fail_start "$name" "$name not healthy after ${HEALTH_TIMEOUT}s"
+}
+
+marker_of() {  # what identifies a component's process in its command line
+  local name="$1" line
+  if [[ $name == redis ]]; then printf 'redis-server'; return; fi
+  for line in "${SERVICES[@]}"; do
+    service_fields "$line"
+    if [[ $S_NAME == "$name" ]]; then printf '%s' "$ROOT/$S_JAR"; return; fi
+  done
+}
+
+stop_one() {
+  local name="$1" pid i
+  pid="$(running_pid "$name" "$(marker_of "$name")")" || return 0
+  log "stopping $name (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  for (( i=0; i < STOP_TIMEOUT*10; i++ )); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "$name did not stop within ${STOP_TIMEOUT}s: SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+  fi
+  rm -f "$(pid_file "$name")"
+}
+
+# --- one-time local secrets -------------------------------------------------------------------
+
+ensure_tls() {
+  local ca="$TLS_DIR/ca.pem" ca_key="$TLS_DIR/ca.key" crt="$TLS_DIR/server.pem" key="$TLS_DIR/server.key"
+  local ts="$TLS_DIR/truststore.p12"
+  ( umask 077
+    if [[ ! -s $ca || ! -s $ca_key ]]; then
+      log "creating dev CA .avb/tls/ca.pem (10 years)"
+      openssl req -x509 -newkey rsa:2048 -noenc -sha256 -days 3650 \
+        -subj "/O=AgentVoiceBox/CN=AgentVoiceBox local dev CA" \
+        -addext "basicConstraints=critical,CA:TRUE" \
+        -addext "keyUsage=critical,keyCertSign,cRLSign" \
+        -keyout "$ca_key" -out "$ca" 2>>"$TLS_DIR/openssl.log"
+      rm -f "$crt" "$key" "$ts"   # signed by the old CA, if any
+    fi
+    if [[ -s $crt ]] && ! openssl x509 -in "$crt" -noout -checkend 86400 >/dev/null; then
+      log "server certificate expires within a day: renewing"
+      rm -f "$crt" "$key"
+    fi
+    if [[ ! -s $crt || ! -s $key ]]; then
+      log "creating server certificate .avb/tls/server.pem (127.0.0.1, localhost; 825 days)"
+      openssl req -new -newkey rsa:2048 -noenc -subj "/O=AgentVoiceBox/CN=localhost" \
+        -keyout "$key" -out "$TLS_DIR/server.csr" 2>>"$TLS_DIR/openssl.log"
+      openssl x509 -req -in "$TLS_DIR/server.csr" -CA "$ca" -CAkey "$ca_key" -sha256 -days 825 \
+        -set_serial "0x$(openssl rand -hex 16)" -out "$crt" \
+        -extfile <(printf '%s\n' \
+          "basicConstraints=critical,CA:FALSE" \
+          "keyUsage=critical,digitalSignature,keyEncipherment" \
+          "extendedKeyUsage=serverAuth" \
+          "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+          "subjectKeyIdentifier=hash" \
+          "authorityKeyIdentifier=keyid") 2>>"$TLS_DIR/openssl.log"
+      rm -f "$TLS_DIR/server.csr"
+    fi
+    # The same CA for Java clients (benchmarks, tests): PKCS#12, password "changeit".
+    if [[ ! -s $ts ]]; then
+      "$JAVA_HOME/bin/keytool" -importcert -noprompt -alias avb-dev-ca -file "$ca" \
+        -keystore "$ts" -storetype PKCS12 -storepass changeit >/dev/null 2>&1
+    fi
+  )
+  chmod 600 "$ca_key" "$key"
+  chmod 644 "$ca" "$crt" "$ts"
+}
+
+ensure_api_key() {
+  if [[ ! -s $API_KEY_FILE ]]; then
+    log "creating dev tenant API key .avb/dev-api-key"
+    ( umask 077; printf 'sk-avb-dev-%s' "$(openssl rand -hex 16)" >"$API_KEY_FILE" )
+  fi
+  chmod 600 "$API_KEY_FILE"
+}
+
+# --- components -------------------------------------------------------------------------------
+
+redis_ping() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping | grep -q PONG; }
+
+start_redis() {
+  local marker pid
+  marker="$(marker_of redis)"
+  if pid="$(running_pid redis "$marker")"; then
+    log "redis: already running (pid $pid)"; return 0
+  fi
+  command -v redis-server >/dev/null || die "redis-server not found: run 'make tools'"
+  port_in_use "$REDIS_PORT" && die "port $REDIS_PORT is in use by another process (set AVB_REDIS_PORT)"
+  log "starting redis on 127.0.0.1:$REDIS_PORT"
+  nohup redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$REDIS_DIR" \
+    --daemonize no --logfile "" >>"$(log_file redis)" 2>&1 </dev/null &
+  echo $! >"$(pid_file redis)"
+  STARTED+=(redis)
+  wait_healthy redis "$marker" redis_ping
+}
+
+health_ok() {  # health_ok <url>: 2xx from the health endpoint
+  curl -fsS --max-time 2 --cacert "$TLS_DIR/ca.pem" -o /dev/null "$1"
+}
+
+start_service() {
+  local line="$1" pid jar
+  service_fields "$line"
+  jar="$ROOT/$S_JAR"
+  if pid="$(running_pid "$S_NAME" "$jar")"; then
+    log "$S_NAME: already running (pid $pid)"; return 0
+  fi
+  [[ -f $jar ]] || fail_start "$S_NAME" "$S_JAR is missing: run 'make build'"
+  port_in_use "$S_PORT" && fail_start "$S_NAME" "port $S_PORT is in use by another process"
+  log "starting $S_NAME on 127.0.0.1:$S_PORT"
+  service_env
+  # shellcheck disable=SC2086 # AVB_JAVA_OPTS is a list of JVM options
+  nohup env -i "${SVC_ENV[@]}" AVB_PORT="$S_PORT" OTEL_SERVICE_NAME="$S_NAME" \
+    "$JAVA_HOME/bin/java" -Djava.io.tmpdir="$TMP_DIR" -Djna.tmpdir="$TMP_DIR" \
+    ${AVB_JAVA_OPTS:-} -jar "$jar" >>"$(log_file "$S_NAME")" 2>&1 </dev/null &
+  echo $! >"$(pid_file "$S_NAME")"
+  STARTED+=("$S_NAME")
+  wait_healthy "$S_NAME" "$jar" health_ok "$S_HEALTH"
+}
+
+print_urls() {
+  log ""
+  log "AgentVoiceBox is running (logs: make logs; stop: make stop)"
+  log "  redis      redis://127.0.0.1:$REDIS_PORT"
+  local line
+  while IFS= read -r line; do
+    service_fields "$line"
+    log "  $(printf '%-10s' "$S_NAME") health $S_HEALTH"
+    if [[ $S_NAME == gateway ]]; then
+      log "             REST     https://127.0.0.1:$GATEWAY_PORT/v1"
+      log "             realtime wss://127.0.0.1:$GATEWAY_PORT/v1/realtime"
+    fi
+  done < <(selected_services)
+  log "  API key    .avb/dev-api-key (dev tenant)"
+  log "  TLS CA     .avb/tls/ca.pem (NODE_EXTRA_CA_CERTS, curl --cacert); Java: .avb/tls/truststore.p12"
+}
+
+# --- commands ---------------------------------------------------------------------------------
+
+cmd_start() {
+  make_state_dirs
+  ensure_tls
+  ensure_api_key
+  local line
+  start_redis
+  while IFS= read -r line; do
+    service_fields "$line"
+    start_service "$line"
+  done < <(selected_services)
+  if (( ${#STARTED[@]} == 0 )); then
+    log "stack already running: nothing to do"
+  fi
+  print_urls
+}
+
+cmd_stop() {
+  local names=() line i
+  for line in "${SERVICES[@]}"; do service_fields "$line"; names+=("$S_NAME"); done
+  for (( i=${#names[@]}-1; i>=0; i-- )); do stop_one "${names[i]}"; done
+  stop_one redis
+  log "stack stopped"
+}
+
+cmd_status() {
+  local pid line rc=0
+  if pid="$(running_pid redis "$(marker_of redis)")"; then
+    if redis_ping >/dev/null 2>&1; then log "redis    running (pid $pid), healthy"
+    else log "redis    running (pid $pid), NOT answering PING"; rc=1; fi
+  else
+    log "redis    stopped"; rc=1
+  fi
+  for line in "${SERVICES[@]}"; do
+    service_fields "$line"
+    if pid="$(running_pid "$S_NAME" "$ROOT/$S_JAR")"; then
+      if health_ok "$S_HEALTH" >/dev/null 2>&1; then log "$(printf '%-8s' "$S_NAME") running (pid $pid), healthy"
+      else log "$(printf '%-8s' "$S_NAME") running (pid $pid), NOT healthy at $S_HEALTH"; rc=1; fi
+    else
+      log "$(printf '%-8s' "$S_NAME") stopped"; rc=1
+    fi
+  done
+  return $rc
+}
+
+cmd_logs() {
+  local files=()
+  if (( $# )); then
+    files=("$(log_file "$1")")
+  else
+    shopt -s nullglob; files=("$LOG_DIR"/*.log); shopt -u nullglob
+  fi
+  (( ${#files[@]} )) || die "no logs yet in .avb/logs (start the stack with 'make run')"
+  exec tail -n 40 -F "${files[@]}"
+}
+
+case "${1:-}" in
+  start)  cmd_start ;;
+  stop)   cmd_stop ;;
+  status) cmd_status ;;
+  logs)   shift; cmd_logs "$@" ;;
+  *) printf 'usage: %s start|stop|status|logs [name]\n' "$0" >&2; exit 2 ;;
+esac
