@@ -1,0 +1,53 @@
+package dev.agentvoicebox.llm;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** Generates one streamed chat completion. Implementations are thread-safe: jobs run concurrently. */
+interface Engine extends AutoCloseable {
+
+    /** Short engine name for telemetry: {@code scripted}, {@code openai}, {@code llama.cpp}. */
+    String name();
+
+    /** The model id reported when the request names none. */
+    String defaultModel();
+
+    /**
+     * Streams the completion of {@code request} (an {@code llm.request} payload) into {@code output}.
+     * Returns normally when the completion finished; throws {@link LlmException} when it failed.
+     * When {@code cancellation} fires, stops as soon as it can (it may then return or throw anything;
+     * the caller writes nothing more).
+     */
+    Completion stream(ObjectNode request, Output output, Cancellation cancellation) throws LlmException;
+
+    @Override
+    default void close() {
+    }
+
+    /** Where an engine sends its pieces; the worker turns them into result envelopes. */
+    interface Output {
+        void text(String delta);
+
+        /** {@code callId} and {@code name} on the first piece of an index, null after. */
+        void toolCall(int index, String callId, String name, String arguments);
+
+        /** True once any delta went out: from then on a failover would duplicate output. */
+        boolean forwardedAny();
+    }
+
+    /** Signals that the response was cancelled. */
+    interface Cancellation {
+        boolean cancelled();
+
+        /** Runs {@code action} on cancel, at once if already cancelled. */
+        void onCancel(Runnable action);
+
+        /** Sleeps up to {@code millis}, returning early (true) when cancelled. */
+        boolean sleep(long millis) throws InterruptedException;
+    }
+
+    /**
+     * @param finishReason stop | tool_calls | length | content_filter
+     */
+    record Completion(String finishReason, String model, long inputTokens, long outputTokens) {
+    }
+}
