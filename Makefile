@@ -5,6 +5,8 @@ export JAVA_HOME := /usr/lib/jvm/temurin-25-jdk-amd64
 export PATH := $(JAVA_HOME)/bin:$(PATH)
 
 MVN ?= mvn
+# Maven's own Guava warns about sun.misc.Unsafe on JDK 24+; that is Maven's, not ours.
+export MAVEN_OPTS ?= --sun-misc-unsafe-memory-access=allow
 SHELL := /bin/bash
 
 # The runnable services are the modules whose pom names a main class; each builds a thin jar
@@ -24,7 +26,7 @@ tools: ## install (pinned) and check what the local stack needs: Redis, JDK, Mav
 	@dev/tools.sh
 
 build: $(JARS) ## build all modules into thin jars (skipped when the jars are newer than the sources)
-	@echo "build: jars are up to date"
+	@echo "build: jars are current: $(JARS)"
 
 # One Maven run builds every jar; touch them so an up-to-date Maven run still counts.
 $(JARS) &: $(SOURCES)

@@ -12,7 +12,7 @@ LLM_PORT="${AVB_LLM_PORT:-8501}"
 
 # The Java services, in start order (stopped in reverse). One line per service:
 #   name | jar | port | health URL
-# Each gets AVB_PORT=<port> and OTEL_SERVICE_NAME=<name>. A new service adds one line (and, if it
+# Each gets AVB_<NAME>_PORT=<port> (AVB_LLM_PORT, AVB_GATEWAY_PORT, ...) and OTEL_SERVICE_NAME=<name>. A new service adds one line (and, if it
 # needs one, a port variable above).
 SERVICES=(
   "llm     | services/llm/target/llm.jar         | $LLM_PORT     | http://127.0.0.1:$LLM_PORT/observe/health"
@@ -73,6 +73,8 @@ running_pid() {
   return 1
 }
 
+log_mark() { printf '==== %s: starting %s ====\n' "$(date -Is)" "$1" >>"$(log_file "$1")"; }
+
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # The environment a service runs with: a clean one plus every AVB_* and OTEL_* variable.
@@ -90,9 +92,10 @@ fail_start() {  # fail_start <name> <message>
   local name="$1" msg="$2" file
   file="$(log_file "$name")"
   printf 'error: %s\n' "$msg" >&2
-  if [[ -f $file ]]; then
-    printf -- '--- last 40 lines of %s ---\n' "${file#"$ROOT/"}" >&2
-    tail -n 40 "$file" >&2
+  if [[ " ${STARTED[*]} " == *" $name "* && -f $file ]]; then   # its log only if we started it
+    printf -- '--- last 40 lines of %s (this start) ---\n' "${file#"$ROOT/"}" >&2
+    awk '/^==== .*: starting / {n = 0; delete l; next} {l[++n] = $0} END {for (i = 1; i <= n; i++) print l[i]}' \
+      "$file" | tail -n 40 >&2
     printf -- '---\n' >&2
   fi
   local i
@@ -100,12 +103,14 @@ fail_start() {  # fail_start <name> <message>
   exit 1
 }
 
-# wait_healthy <name> <marker> <check command...>
+# wait_healthy <name> <pid> <check command...>
+# Checks the pid alone: right after the fork its command line is still this script's.
 wait_healthy() {
-  local name="$1" marker="$2"; shift 2
+  local name="$1" pid="$2"; shift 2
   local deadline=$(( SECONDS + HEALTH_TIMEOUT ))
   while (( SECONDS < deadline )); do
-    if ! running_pid "$name" "$marker" >/dev/null; then
+    if ! kill -0 "$pid" 2>/dev/null; then
+      rm -f "$(pid_file "$name")"
       fail_start "$name" "$name exited during startup"
     fi
     if "$@" >/dev/null 2>&1; then
@@ -127,7 +132,13 @@ marker_of() {  # what identifies a component's process in its command line
 
 stop_one() {
   local name="$1" pid i
-  pid="$(running_pid "$name" "$(marker_of "$name")")" || return 0
+  if [[ " ${STARTED[*]} " == *" $name "* ]]; then   # started by this run: the pid is ours
+    [[ -f $(pid_file "$name") ]] || return 0
+    pid="$(<"$(pid_file "$name")")"
+    kill -0 "$pid" 2>/dev/null || { rm -f "$(pid_file "$name")"; return 0; }
+  else
+    pid="$(running_pid "$name" "$(marker_of "$name")")" || return 0
+  fi
   log "stopping $name (pid $pid)"
   kill -TERM "$pid" 2>/dev/null || true
   for (( i=0; i < STOP_TIMEOUT*10; i++ )); do
@@ -207,11 +218,13 @@ start_redis() {
   command -v redis-server >/dev/null || die "redis-server not found: run 'make tools'"
   port_in_use "$REDIS_PORT" && die "port $REDIS_PORT is in use by another process (set AVB_REDIS_PORT)"
   log "starting redis on 127.0.0.1:$REDIS_PORT"
+  log_mark redis
   nohup redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$REDIS_DIR" \
     --daemonize no --logfile "" >>"$(log_file redis)" 2>&1 </dev/null &
-  echo $! >"$(pid_file redis)"
+  pid=$!
+  echo "$pid" >"$(pid_file redis)"
   STARTED+=(redis)
-  wait_healthy redis "$marker" redis_ping
+  wait_healthy redis "$pid" redis_ping
 }
 
 health_ok() {  # health_ok <url>: 2xx from the health endpoint
@@ -228,14 +241,16 @@ start_service() {
   [[ -f $jar ]] || fail_start "$S_NAME" "$S_JAR is missing: run 'make build'"
   port_in_use "$S_PORT" && fail_start "$S_NAME" "port $S_PORT is in use by another process"
   log "starting $S_NAME on 127.0.0.1:$S_PORT"
+  log_mark "$S_NAME"
   service_env
   # shellcheck disable=SC2086 # AVB_JAVA_OPTS is a list of JVM options
-  nohup env -i "${SVC_ENV[@]}" AVB_PORT="$S_PORT" OTEL_SERVICE_NAME="$S_NAME" \
+  nohup env -i "${SVC_ENV[@]}" "AVB_${S_NAME^^}_PORT=$S_PORT" OTEL_SERVICE_NAME="$S_NAME" \
     "$JAVA_HOME/bin/java" -Djava.io.tmpdir="$TMP_DIR" -Djna.tmpdir="$TMP_DIR" \
     ${AVB_JAVA_OPTS:-} -jar "$jar" >>"$(log_file "$S_NAME")" 2>&1 </dev/null &
-  echo $! >"$(pid_file "$S_NAME")"
+  pid=$!
+  echo "$pid" >"$(pid_file "$S_NAME")"
   STARTED+=("$S_NAME")
-  wait_healthy "$S_NAME" "$jar" health_ok "$S_HEALTH"
+  wait_healthy "$S_NAME" "$pid" health_ok "$S_HEALTH"
 }
 
 print_urls() {
