@@ -1,0 +1,109 @@
+package dev.agentvoicebox.gateway;
+
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * Checks for client JSON that name the offending parameter by its full path
+ * ({@code session.audio.input.format.type}), the way the Realtime API reports errors.
+ */
+final class Fields {
+    private Fields() {
+    }
+
+    static ObjectNode object(JsonNode node, String path) {
+        if (node == null || !node.isObject()) {
+            throw RealtimeError.invalidType(path, "an object");
+        }
+        return (ObjectNode) node;
+    }
+
+    static void onlyKnown(JsonNode node, String path, Set<String> known) {
+        Iterator<String> names = node.fieldNames();
+        while (names.hasNext()) {
+            String name = names.next();
+            if (!known.contains(name)) {
+                throw RealtimeError.unknown(join(path, name));
+            }
+        }
+    }
+
+    static JsonNode required(JsonNode node, String name, String path) {
+        JsonNode value = node.get(name);
+        if (value == null || value.isNull()) {
+            throw RealtimeError.missing(join(path, name));
+        }
+        return value;
+    }
+
+    static String string(JsonNode value, String path) {
+        if (!value.isTextual()) {
+            throw RealtimeError.invalidType(path, "a string");
+        }
+        return value.textValue();
+    }
+
+    static String requiredString(JsonNode node, String name, String path) {
+        return string(required(node, name, path), join(path, name));
+    }
+
+    static String oneOf(JsonNode value, String path, Set<String> allowed) {
+        String text = string(value, path);
+        if (!allowed.contains(text)) {
+            throw RealtimeError.invalidValue(path, "Invalid value: '" + text + "'. Supported values are: "
+                    + String.join(", ", allowed.stream().sorted().map(v -> "'" + v + "'").toList()) + ".");
+        }
+        return text;
+    }
+
+    static boolean bool(JsonNode value, String path) {
+        if (!value.isBoolean()) {
+            throw RealtimeError.invalidType(path, "a boolean");
+        }
+        return value.booleanValue();
+    }
+
+    static double number(JsonNode value, String path, double min, double max) {
+        if (!value.isNumber()) {
+            throw RealtimeError.invalidType(path, "a number");
+        }
+        double number = value.doubleValue();
+        if (number < min || number > max) {
+            throw RealtimeError.invalidValue(path, "Invalid '" + path + "': " + value
+                    + " is out of range; expected a value between " + trim(min) + " and " + trim(max) + ".");
+        }
+        return number;
+    }
+
+    static long integer(JsonNode value, String path, long min, long max) {
+        if (!value.isIntegralNumber()) {
+            throw RealtimeError.invalidType(path, "an integer");
+        }
+        return (long) number(value, path, min, max);
+    }
+
+    static String join(String path, String name) {
+        return path == null || path.isEmpty() ? name : path + "." + name;
+    }
+
+    /** Deep merge: objects merge key by key, anything else (arrays, scalars, null) replaces. */
+    static void merge(ObjectNode target, JsonNode update) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = update.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = it.next();
+            JsonNode current = target.get(field.getKey());
+            if (current != null && current.isObject() && field.getValue().isObject()) {
+                merge((ObjectNode) current, field.getValue());
+            } else {
+                target.set(field.getKey(), field.getValue().deepCopy());
+            }
+        }
+    }
+
+    private static String trim(double value) {
+        return value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value);
+    }
+}

@@ -1,0 +1,42 @@
+package dev.agentvoicebox.gateway;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.Logger;
+
+import dev.agentvoicebox.platform.Settings;
+import dev.agentvoicebox.platform.Telemetry;
+
+import io.helidon.config.Config;
+import io.helidon.logging.common.LogConfig;
+import io.helidon.webserver.http.HttpRouting;
+
+/** Builds the gateway from configuration and runs it until SIGTERM. */
+public final class Main {
+    private static final Logger LOG = Logger.getLogger(Main.class.getName());
+
+    private Main() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        LogConfig.configureRuntime();
+        GatewaySettings settings = GatewaySettings.from(Settings.fromEnvironment(Config.create()));
+        Telemetry telemetry = Telemetry.start("gateway");
+        Gateway gateway = new Gateway(settings, telemetry).start();
+        LOG.info(() -> "gateway " + settings.instanceId() + " listening on " + (settings.tls() ? "https" : "http")
+                + "://" + settings.host() + ":" + gateway.port() + "/v1/realtime");
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            gateway.close();
+            telemetry.close();
+            stopped.countDown();
+        }, "gateway-shutdown"));
+        stopped.await();
+    }
+
+    /** The HTTP routes; the WebSocket route is added beside them in {@link Gateway#start()}. */
+    static void routing(HttpRouting.Builder routing, Gateway gateway) {
+        routing.register("/v1/realtime", new RealtimeHandshakeService(gateway))
+                .register("/v1/realtime", new ClientSecretsService(gateway))
+                .register("/v1/realtime", new SessionsService(gateway));
+    }
+}

@@ -1,0 +1,142 @@
+package dev.agentvoicebox.gateway;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import dev.agentvoicebox.platform.Telemetry;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.helidon.common.buffers.BufferData;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.websocket.WsUpgrader;
+import io.helidon.http.Headers;
+import io.helidon.http.HttpPrologue;
+import io.helidon.http.WritableHeaders;
+import io.helidon.websocket.WsListener;
+import io.helidon.websocket.WsSession;
+import io.helidon.websocket.WsUpgradeException;
+import io.opentelemetry.context.Context;
+
+/**
+ * One {@code /v1/realtime} socket. The handshake authenticates and picks the dialect; a refused
+ * handshake falls through to {@link RealtimeHandshakeService}, which answers it with a JSON 401.
+ */
+final class RealtimeEndpoint implements WsListener {
+    static final int MAX_EVENT_BYTES = 15 * 1024 * 1024;
+    private static final Logger LOG = Logger.getLogger(RealtimeEndpoint.class.getName());
+
+    private final Gateway gateway;
+    private final StringBuilder pending = new StringBuilder();
+    private long pendingBytes;
+    private boolean oversized;
+    private Caller caller;
+    private Dialect dialect;
+    private String model;
+    private Context parent = Context.root();
+    private RealtimeSession session;
+
+    RealtimeEndpoint(Gateway gateway) {
+        this.gateway = gateway;
+    }
+
+    @Override
+    public Optional<Headers> onHttpUpgrade(HttpPrologue prologue, Headers headers) throws WsUpgradeException {
+        String queryKey = prologue.query().first("api-key").orElse(null);
+        caller = gateway.authenticator().authenticate(Credentials.token(headers, queryKey))
+                .orElseThrow(() -> new WsUpgradeException("not authenticated"));
+        List<String> offered = Credentials.subprotocols(headers);
+        dialect = Dialect.of(headers.first(HeaderNames.create("OpenAI-Beta")).orElse(null), offered);
+        model = prologue.query().first("model").orElse(gateway.settings().defaultModel());
+        parent = Telemetry.extract(headers.first(HeaderNames.create("traceparent")).orElse(""),
+                headers.first(HeaderNames.create("tracestate")).orElse(""));
+        WritableHeaders<?> response = WritableHeaders.create();
+        if (offered.contains("realtime")) {
+            response.set(WsUpgrader.PROTOCOL, "realtime");
+        }
+        return Optional.of(response);
+    }
+
+    @Override
+    public void onOpen(WsSession socket) {
+        session = new RealtimeSession(gateway.sessionWiring(), caller, dialect, new SocketSink(socket), model, parent);
+        gateway.registry().add(session);
+        session.start();
+    }
+
+    @Override
+    public void onMessage(WsSession socket, String text, boolean last) {
+        if (!oversized) {
+            // A UTF-16 char is at most 3 UTF-8 bytes; count exactly only when it could matter.
+            long bytes = (long) text.length() * 3 > MAX_EVENT_BYTES
+                    ? text.getBytes(StandardCharsets.UTF_8).length : text.length();
+            pendingBytes += bytes;
+            if (pendingBytes > MAX_EVENT_BYTES) {
+                oversized = true;
+                pending.setLength(0);
+            } else {
+                pending.append(text);
+            }
+        } else {
+            pendingBytes += text.length();
+        }
+        if (last) {
+            if (oversized) {
+                session.onOversizedMessage(pendingBytes);
+            } else {
+                session.onClientText(pending.toString());
+            }
+            pending.setLength(0);
+            pendingBytes = 0;
+            oversized = false;
+        }
+    }
+
+    @Override
+    public void onMessage(WsSession socket, BufferData buffer, boolean last) {
+        if (last) {
+            session.onBinaryMessage();
+        }
+    }
+
+    @Override
+    public void onClose(WsSession socket, int status, String reason) {
+        end();
+    }
+
+    @Override
+    public void onError(WsSession socket, Throwable t) {
+        LOG.log(Level.FINE, "socket error", t);
+        end();
+    }
+
+    private void end() {
+        if (session != null) {
+            gateway.registry().remove(session);
+            session.onClosed();
+        }
+    }
+
+    /** Writes events to the socket; a client that is gone just stops receiving. */
+    private record SocketSink(WsSession socket) implements EventSink {
+        @Override
+        public void send(ObjectNode event) {
+            try {
+                socket.send(Json.write(event), true);
+            } catch (RuntimeException e) {
+                LOG.log(Level.FINE, "client went away while sending", e);
+            }
+        }
+
+        @Override
+        public void close(int code, String reason) {
+            try {
+                socket.close(code, reason);
+            } catch (RuntimeException e) {
+                LOG.log(Level.FINE, "closing a socket that is already gone", e);
+            }
+        }
+    }
+}

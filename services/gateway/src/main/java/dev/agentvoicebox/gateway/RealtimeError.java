@@ -1,0 +1,56 @@
+package dev.agentvoicebox.gateway;
+
+/**
+ * A client mistake, reported as a Realtime {@code error} event; the session stays open and nothing
+ * the event would have changed is applied.
+ */
+public final class RealtimeError extends RuntimeException {
+    public static final String INVALID_REQUEST = "invalid_request_error";
+    public static final String SERVER_ERROR = "server_error";
+
+    private final String type;
+    private final String code;
+    private final String param;
+
+    public RealtimeError(String type, String code, String message, String param) {
+        super(message, null, false, false);
+        this.type = type;
+        this.code = code;
+        this.param = param;
+    }
+
+    public static RealtimeError invalidEvent(String message) {
+        return new RealtimeError(INVALID_REQUEST, "invalid_event", message, null);
+    }
+
+    public static RealtimeError missing(String param) {
+        return new RealtimeError(INVALID_REQUEST, "missing_required_parameter",
+                "Missing required parameter: '" + param + "'.", param);
+    }
+
+    public static RealtimeError unknown(String param) {
+        return new RealtimeError(INVALID_REQUEST, "unknown_parameter",
+                "Unknown parameter: '" + param + "'.", param);
+    }
+
+    public static RealtimeError invalidValue(String param, String message) {
+        return new RealtimeError(INVALID_REQUEST, "invalid_value", message, param);
+    }
+
+    public static RealtimeError invalidType(String param, String expected) {
+        return new RealtimeError(INVALID_REQUEST, "invalid_type",
+                "Invalid type for '" + param + "': expected " + expected + ".", param);
+    }
+
+    public String type() {
+        return type;
+    }
+
+    public String code() {
+        return code;
+    }
+
+    public String param() {
+        return param;
+    }
+}

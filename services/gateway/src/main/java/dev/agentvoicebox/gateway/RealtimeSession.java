@@ -1,0 +1,833 @@
+package dev.agentvoicebox.gateway;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import dev.agentvoicebox.platform.Telemetry;
+import dev.agentvoicebox.protocol.Envelope;
+import dev.agentvoicebox.protocol.Kinds;
+import dev.agentvoicebox.protocol.Streams;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+
+/**
+ * One Realtime session: the protocol state machine. Client events, worker results and timers are
+ * all handled on the session's own virtual thread, one at a time, so the state needs no locks and
+ * events reach the client in the order they were decided.
+ */
+public final class RealtimeSession {
+    private static final Logger LOG = Logger.getLogger(RealtimeSession.class.getName());
+    private static final Set<String> CLIENT_EVENTS = Set.of(
+            "session.update", "input_audio_buffer.append", "input_audio_buffer.commit",
+            "input_audio_buffer.clear", "output_audio_buffer.clear", "conversation.item.create",
+            "conversation.item.retrieve", "conversation.item.delete", "conversation.item.truncate",
+            "response.create", "response.cancel");
+    private static final Set<String> RESPONSE_PARAMS = Set.of(
+            "conversation", "input", "instructions", "max_output_tokens", "metadata", "output_modalities",
+            "prompt", "tool_choice", "tools", "audio", "temperature");
+
+    /** What the session needs from the process around it. */
+    public record Wiring(SessionStore store, LlmPipeline pipeline, ScheduledExecutorService timers,
+                         Tracer tracer, String gatewayId, RateLimits rateLimits, Duration maxDuration,
+                         Duration responseIdleTimeout) {
+    }
+
+    private final Wiring wiring;
+    private final Caller caller;
+    private final Dialect dialect;
+    private final EventSink sink;
+    private final ExecutorService loop;
+    private final SessionConfig config;
+    private final Conversation conversation = new Conversation(Ids.conversation());
+    private final Map<String, Response> responses = new LinkedHashMap<>();
+    private final Span span;
+    private final long createdAtMs = System.currentTimeMillis();
+    private ScheduledFuture<?> expiry;
+    private Response conversationResponse;
+    private boolean closed;
+
+    public RealtimeSession(Wiring wiring, Caller caller, Dialect dialect, EventSink sink, String model,
+                           Context parent) {
+        this.wiring = wiring;
+        this.caller = caller;
+        this.dialect = dialect;
+        this.sink = sink;
+        String id = Ids.session();
+        long expiresAt = (createdAtMs + wiring.maxDuration().toMillis()) / 1000;
+        this.config = SessionConfig.defaults(id, model, expiresAt, "");
+        this.loop = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("session-" + id).factory());
+        this.span = wiring.tracer().spanBuilder("realtime.session").setParent(parent).startSpan();
+        span.setAttribute("avb.session.id", id);
+        span.setAttribute("avb.tenant.id", caller.tenantId());
+        span.setAttribute("avb.project.id", caller.projectId());
+        span.setAttribute("avb.protocol.dialect", dialect.name().toLowerCase());
+    }
+
+    public String id() {
+        return config.id();
+    }
+
+    public Caller caller() {
+        return caller;
+    }
+
+    /** Sends session.created (always first) and conversation.created; applies a client secret's settings. */
+    public void start() {
+        run(() -> {
+            if (caller.sessionDefaults() != null) {
+                config.apply(caller.sessionDefaults());
+            }
+            wiring.store().open(id(), caller, wiring.gatewayId(), createdAtMs,
+                    createdAtMs + wiring.maxDuration().toMillis(), Json.write(config.toJson()));
+            ObjectNode created = event("session.created");
+            created.set("session", config.toJson());
+            send(created);
+            ObjectNode conversationCreated = event("conversation.created");
+            conversationCreated.putObject("conversation")
+                    .put("id", conversation.id()).put("object", "realtime.conversation");
+            send(conversationCreated);
+            expiry = wiring.timers().schedule(() -> run(this::expire),
+                    wiring.maxDuration().toMillis(), TimeUnit.MILLISECONDS);
+        });
+    }
+
+    /** A complete text message from the client. */
+    public void onClientText(String text) {
+        run(() -> handleClientText(text));
+    }
+
+    /** A client message that was refused before parsing (too large). */
+    public void onOversizedMessage(long bytes) {
+        run(() -> sendError(RealtimeError.invalidEvent("The event is " + bytes
+                + " bytes; events are limited to 15 MiB. Nothing in it was applied."), null));
+    }
+
+    public void onBinaryMessage() {
+        run(() -> sendError(RealtimeError.invalidEvent(
+                "Binary messages are not part of the Realtime protocol; send events as JSON text."), null));
+    }
+
+    /** A result from a worker for one of this session's responses, or a control message. */
+    public void onResult(Envelope envelope) {
+        run(() -> handleResult(envelope));
+    }
+
+    public void heartbeat() {
+        run(() -> wiring.store().heartbeat(id(), caller.tenantId()));
+    }
+
+    /** The client went away: stop its work and forget it. */
+    public void onClosed() {
+        run(() -> shutdown(0));
+    }
+
+    /** An operator, another gateway instance or a shutdown ends the session; the socket closes with {@code closeCode}. */
+    public void cancelSession(String reason, int closeCode) {
+        run(() -> endSession(reason, closeCode));
+    }
+
+    private void endSession(String reason, int closeCode) {
+        if (closed) {
+            return;
+        }
+        send(errorEvent(new RealtimeError(RealtimeError.INVALID_REQUEST, "session_cancelled",
+                "The session was ended: " + reason, null), null));
+        shutdown(closeCode);
+    }
+
+    private void handleClientText(String text) {
+        if (closed) {
+            return;
+        }
+        JsonNode parsed;
+        try {
+            parsed = Json.parse(text);
+        } catch (JsonProcessingException e) {
+            sendError(RealtimeError.invalidEvent("The event is not valid JSON: "
+                    + e.getOriginalMessage() + ". Nothing in it was applied."), null);
+            return;
+        }
+        if (!(parsed instanceof ObjectNode event)) {
+            sendError(RealtimeError.invalidEvent("The event must be a JSON object."), null);
+            return;
+        }
+        String eventId = event.path("event_id").isTextual() ? event.get("event_id").asText() : null;
+        try {
+            if (!event.has("type")) {
+                throw RealtimeError.missing("type");
+            }
+            String type = Fields.string(event.get("type"), "type");
+            if (!CLIENT_EVENTS.contains(type)) {
+                throw RealtimeError.invalidEvent("Invalid value: '" + type + "'. It is not a client event type.");
+            }
+            dispatch(type, dialect.inbound(event));
+        } catch (RealtimeError e) {
+            sendError(e, eventId);
+        }
+    }
+
+    private void dispatch(String type, ObjectNode event) {
+        switch (type) {
+            case "session.update" -> {
+                Fields.onlyKnown(event, "", Set.of("type", "event_id", "session"));
+                config.apply(Fields.required(event, "session", ""));
+                wiring.store().saveConfig(id(), Json.write(config.toJson()));
+                ObjectNode updated = event("session.updated");
+                updated.set("session", config.toJson());
+                send(updated);
+            }
+            case "input_audio_buffer.append" -> {
+                Fields.onlyKnown(event, "", Set.of("type", "event_id", "audio"));
+                Fields.requiredString(event, "audio", "");
+                throw RealtimeError.invalidValue("audio", "Audio input is not available on this deployment: "
+                        + "it has no speech-to-text service yet. Send text with conversation.item.create.");
+            }
+            case "input_audio_buffer.commit" -> {
+                Fields.onlyKnown(event, "", Set.of("type", "event_id"));
+                throw new RealtimeError(RealtimeError.INVALID_REQUEST, "input_audio_buffer_commit_empty",
+                        "Error committing input audio buffer: buffer too small. Expected at least 100ms of "
+                                + "audio, but buffer only has 0.00ms of audio.", null);
+            }
+            case "input_audio_buffer.clear" -> {
+                Fields.onlyKnown(event, "", Set.of("type", "event_id"));
+                send(event("input_audio_buffer.cleared"));
+            }
+            case "output_audio_buffer.clear" -> throw RealtimeError.invalidEvent(
+                    "output_audio_buffer.clear is only for WebRTC and SIP connections.");
+            case "conversation.item.create" -> createItem(event);
+            case "conversation.item.retrieve" -> {
+                Fields.onlyKnown(event, "", Set.of("type", "event_id", "item_id"));
+                ObjectNode retrieved = event("conversation.item.retrieved");
+                retrieved.set("item", existingItem(event).deepCopy());
+                send(retrieved);
+            }
+            case "conversation.item.delete" -> {
+                Fields.onlyKnown(event, "", Set.of("type", "event_id", "item_id"));
+                String itemId = existingItem(event).path("id").asText();
+                conversation.delete(itemId);
+                wiring.store().deleteItem(id(), itemId, conversation.order());
+                send(event("conversation.item.deleted").put("item_id", itemId));
+            }
+            case "conversation.item.truncate" -> truncate(event);
+            case "response.create" -> createResponse(event);
+            case "response.cancel" -> {
+                Fields.onlyKnown(event, "", Set.of("type", "event_id", "response_id"));
+                Response target = event.hasNonNull("response_id")
+                        ? responses.get(Fields.string(event.get("response_id"), "response_id"))
+                        : conversationResponse;
+                if (target == null) {
+                    throw new RealtimeError(RealtimeError.INVALID_REQUEST, "response_cancel_not_active",
+                            "Cancellation failed: no active response found.", null);
+                }
+                cancel(target, "client_cancelled");
+            }
+            default -> throw new IllegalStateException(type);
+        }
+    }
+
+    private void createItem(ObjectNode event) {
+        Fields.onlyKnown(event, "", Set.of("type", "event_id", "item", "previous_item_id"));
+        ObjectNode item = Items.normalize(Fields.required(event, "item", ""), "item", conversation);
+        String previous = event.hasNonNull("previous_item_id")
+                ? Fields.string(event.get("previous_item_id"), "previous_item_id") : null;
+        String before = conversation.insert(item, previous);
+        wiring.store().saveItem(id(), item, conversation.order());
+        for (String type : List.of("conversation.item.added", "conversation.item.done")) {
+            ObjectNode added = event(type);
+            added.put("previous_item_id", before);
+            added.set("item", item.deepCopy());
+            send(added);
+        }
+    }
+
+    private ObjectNode existingItem(ObjectNode event) {
+        String itemId = Fields.requiredString(event, "item_id", "");
+        return conversation.find(itemId).orElseThrow(() -> RealtimeError.invalidValue("item_id",
+                "Item with item_id '" + itemId + "' not found in the conversation."));
+    }
+
+    private void truncate(ObjectNode event) {
+        Fields.onlyKnown(event, "", Set.of("type", "event_id", "item_id", "content_index", "audio_end_ms"));
+        ObjectNode item = existingItem(event);
+        long contentIndex = Fields.integer(Fields.required(event, "content_index", ""), "content_index", 0, 1024);
+        long audioEndMs = Fields.integer(Fields.required(event, "audio_end_ms", ""), "audio_end_ms", 0, Long.MAX_VALUE);
+        if (!"message".equals(item.path("type").asText()) || !"assistant".equals(item.path("role").asText())) {
+            throw RealtimeError.invalidValue("item_id", "Only assistant messages can be truncated.");
+        }
+        JsonNode part = item.path("content").path((int) contentIndex);
+        if (part.isMissingNode()) {
+            throw RealtimeError.invalidValue("content_index", "Item '" + item.path("id").asText()
+                    + "' has no content part " + contentIndex + ".");
+        }
+        if (!"output_audio".equals(part.path("type").asText())) {
+            throw RealtimeError.invalidValue("content_index", "Content part " + contentIndex + " of item '"
+                    + item.path("id").asText() + "' has no audio to truncate (audio_end_ms " + audioEndMs
+                    + " exceeds its 0 ms of audio).");
+        }
+        // Audio parts arrive with speech synthesis; until then no item can reach this point.
+        throw RealtimeError.invalidValue("content_index", "Audio truncation is not available on this deployment.");
+    }
+
+    private void createResponse(ObjectNode event) {
+        Fields.onlyKnown(event, "", Set.of("type", "event_id", "response"));
+        ObjectNode params = event.hasNonNull("response") ? Fields.object(event.get("response"), "response") : Json.object();
+        Fields.onlyKnown(params, "response", RESPONSE_PARAMS);
+        boolean inConversation = true;
+        if (params.hasNonNull("conversation")) {
+            String target = Fields.string(params.get("conversation"), "response.conversation");
+            if (!Set.of("auto", "none").contains(target)) {
+                throw RealtimeError.invalidValue("response.conversation",
+                        "Invalid value: '" + target + "'. Supported values are: 'auto', 'none'.");
+            }
+            inConversation = "auto".equals(target);
+        }
+        ObjectNode overrides = params.deepCopy();
+        overrides.remove(List.of("conversation", "input", "metadata"));
+        SessionConfig.validate(overrides, "response", false);
+        ObjectNode metadata = metadata(params.get("metadata"));
+        List<ObjectNode> context = params.has("input") ? inputItems(params.get("input")) : conversation.items();
+        if (inConversation && conversationResponse != null) {
+            throw new RealtimeError(RealtimeError.INVALID_REQUEST, "conversation_already_has_active_response",
+                    "Conversation already has an active response in progress: " + conversationResponse.id
+                            + ". Wait until the response is finished before creating a new one.", null);
+        }
+
+        Response response = new Response(Ids.response(), inConversation ? conversation.id() : null, metadata,
+                params.has("output_modalities") ? params.get("output_modalities") : config.outputModalities(),
+                params.has("max_output_tokens") ? params.get("max_output_tokens") : config.maxOutputTokens(),
+                config.audioOutput());
+        responses.put(response.id, response);
+        if (inConversation) {
+            conversationResponse = response;
+        }
+        response.span = wiring.tracer().spanBuilder("realtime.response")
+                .setParent(Context.current().with(span)).startSpan();
+        response.span.setAttribute("avb.response.id", response.id);
+        response.span.setAttribute("avb.session.id", id());
+        response.span.setAttribute("gen_ai.operation.name", "chat");
+
+        ObjectNode created = event("response.created");
+        created.set("response", response.toJson("in_progress", null));
+        send(created);
+        send(wiring.rateLimits().event().put("event_id", Ids.event()));
+
+        ObjectNode body = ChatRequest.build(
+                params.has("instructions") ? params.get("instructions").asText() : config.instructions(),
+                context,
+                params.has("tools") ? params.get("tools") : config.tools(),
+                params.has("tool_choice") ? params.get("tool_choice") : config.toolChoice(),
+                response.maxOutputTokens,
+                params.has("temperature") ? params.get("temperature") : config.temperature());
+        Telemetry.TraceHeaders trace = Telemetry.headers(response.span);
+        long deadline = System.currentTimeMillis() + wiring.maxDuration().toMillis();
+        wiring.pipeline().submit(new Envelope(Kinds.LLM_REQUEST, caller.tenantId(), caller.projectId(), id(),
+                response.id, "", 0, deadline, trace.traceparent(), trace.tracestate(),
+                Streams.gatewayStream(wiring.gatewayId()), 1, Json.write(body)));
+        armIdleTimer(response);
+    }
+
+    private List<ObjectNode> inputItems(JsonNode input) {
+        if (!input.isArray()) {
+            throw RealtimeError.invalidType("response.input", "an array");
+        }
+        List<ObjectNode> items = new ArrayList<>();
+        for (int i = 0; i < input.size(); i++) {
+            String at = "response.input[" + i + "]";
+            JsonNode raw = input.get(i);
+            if ("item_reference".equals(raw.path("type").asText())) {
+                ObjectNode reference = Fields.object(raw, at);
+                Fields.onlyKnown(reference, at, Set.of("type", "id"));
+                String refId = Fields.requiredString(reference, "id", at);
+                items.add(conversation.find(refId).orElseThrow(() -> RealtimeError.invalidValue(
+                        Fields.join(at, "id"), "Item with id '" + refId + "' not found in the conversation.")));
+            } else {
+                // Out-of-band input may answer calls that are not in the default conversation.
+                items.add(Items.normalize(raw, at, null));
+            }
+        }
+        return items;
+    }
+
+    private static ObjectNode metadata(JsonNode metadata) {
+        if (metadata == null || metadata.isNull()) {
+            return null;
+        }
+        ObjectNode map = Fields.object(metadata, "response.metadata");
+        if (map.size() > 16) {
+            throw RealtimeError.invalidValue("response.metadata", "Metadata holds at most 16 keys.");
+        }
+        for (Map.Entry<String, JsonNode> entry : map.properties()) {
+            String at = "response.metadata." + entry.getKey();
+            if (entry.getKey().length() > 64) {
+                throw RealtimeError.invalidValue(at, "Metadata keys are at most 64 characters.");
+            }
+            if (Fields.string(entry.getValue(), at).length() > 512) {
+                throw RealtimeError.invalidValue(at, "Metadata values are at most 512 characters.");
+            }
+        }
+        return map.deepCopy();
+    }
+
+    private void handleResult(Envelope envelope) {
+        if (closed) {
+            return;
+        }
+        if (Kinds.SESSION_CANCEL.equals(envelope.kind())) {
+            cancelSessionNow(envelope);
+            return;
+        }
+        Response response = responses.get(envelope.responseId());
+        if (response == null) {
+            return; // late result for a response that is already done or cancelled
+        }
+        if (envelope.attempt() < response.attempt) {
+            return; // a superseded attempt of a reclaimed job
+        }
+        if (envelope.attempt() > response.attempt) {
+            response.attempt = envelope.attempt();
+            response.attemptText.clear();
+            response.span.addEvent("avb.llm.job_reclaimed");
+        }
+        armIdleTimer(response);
+        JsonNode payload;
+        try {
+            payload = Json.parse(envelope.payload());
+        } catch (JsonProcessingException e) {
+            finish(response, "failed", null, failure("invalid_worker_result", "A worker sent an unreadable result."));
+            return;
+        }
+        try {
+            switch (envelope.kind()) {
+                case Kinds.LLM_TEXT_DELTA -> textDelta(response, payload.path("delta").asText(""));
+                case Kinds.LLM_TOOL_CALL_DELTA -> toolCallDelta(response, payload);
+                case Kinds.LLM_DONE -> done(response, payload);
+                case Kinds.LLM_ERROR -> finish(response, "failed", null, failure(
+                        payload.path("code").asText("upstream_error"),
+                        payload.path("message").asText("The response could not be generated.")));
+                default -> LOG.fine(() -> "ignoring result kind " + envelope.kind());
+            }
+        } catch (Diverged e) {
+            finish(response, "failed", null, failure("response_interrupted",
+                    "The worker generating this response was lost and its retry produced different output."));
+        }
+    }
+
+    private void cancelSessionNow(Envelope envelope) {
+        String reason;
+        try {
+            reason = Json.parse(envelope.payload()).path("reason").asText("cancelled by an operator");
+        } catch (JsonProcessingException e) {
+            reason = "cancelled by an operator";
+        }
+        endSession(reason, 1000);
+    }
+
+    private void textDelta(Response response, String delta) {
+        String fresh = response.fresh("text", delta);
+        if (fresh.isEmpty()) {
+            return;
+        }
+        Output message = response.message != null ? response.message : openMessage(response);
+        message.text.append(fresh);
+        ObjectNode event = partEvent("response.output_text.delta", response, message);
+        event.put("content_index", 0);
+        event.put("delta", fresh);
+        send(event);
+        if (!response.firstDelta) {
+            response.firstDelta = true;
+            response.span.addEvent("avb.first_delta");
+        }
+    }
+
+    private Output openMessage(Response response) {
+        ObjectNode item = Json.object();
+        item.put("id", Ids.item());
+        item.put("type", "message");
+        item.put("object", "realtime.item");
+        item.put("status", "in_progress");
+        item.put("role", "assistant");
+        item.putArray("content");
+        Output message = addOutput(response, item);
+        response.message = message;
+        ObjectNode partAdded = partEvent("response.content_part.added", response, message);
+        partAdded.put("content_index", 0);
+        partAdded.putObject("part").put("type", "text").put("text", "");
+        send(partAdded);
+        return message;
+    }
+
+    private void toolCallDelta(Response response, JsonNode payload) {
+        int index = payload.path("index").asInt(0);
+        String slot = "tool:" + index;
+        Output call = response.calls.get(index);
+        String callId = payload.path("call_id").asText("");
+        String name = payload.path("name").asText("");
+        if (call != null && response.attempt > 1 && !response.attemptText.containsKey(slot)
+                && !callId.isEmpty() && !callId.equals(call.item.path("call_id").asText())) {
+            throw new Diverged();
+        }
+        String fresh = response.fresh(slot, payload.path("arguments").asText(""));
+        if (call == null) {
+            if (response.message != null) {
+                closeOutput(response, response.message, "completed");
+            }
+            ObjectNode item = Json.object();
+            item.put("id", Ids.item());
+            item.put("type", "function_call");
+            item.put("object", "realtime.item");
+            item.put("status", "in_progress");
+            item.put("name", name);
+            item.put("call_id", callId.isEmpty() ? Ids.call() : callId);
+            item.put("arguments", "");
+            call = addOutput(response, item);
+            response.calls.put(index, call);
+        }
+        if (!fresh.isEmpty()) {
+            call.text.append(fresh);
+            ObjectNode event = partEvent("response.function_call_arguments.delta", response, call);
+            event.put("call_id", call.item.path("call_id").asText());
+            event.put("delta", fresh);
+            send(event);
+        }
+    }
+
+    private Output addOutput(Response response, ObjectNode item) {
+        Output output = new Output(response.outputs.size(), item);
+        response.outputs.add(output);
+        ObjectNode added = event("response.output_item.added");
+        added.put("response_id", response.id);
+        added.put("output_index", output.index);
+        added.set("item", item.deepCopy());
+        send(added);
+        if (response.inConversation) {
+            String before = conversation.insert(item, null);
+            ObjectNode conversationAdded = event("conversation.item.added");
+            conversationAdded.put("previous_item_id", before);
+            conversationAdded.set("item", item.deepCopy());
+            send(conversationAdded);
+        }
+        return output;
+    }
+
+    private void done(Response response, JsonNode payload) {
+        JsonNode usage = payload.path("usage");
+        response.inputTokens = usage.path("input_tokens").asLong(0);
+        response.outputTokens = usage.path("output_tokens").asLong(0);
+        switch (payload.path("finish_reason").asText("stop")) {
+            case "length" -> finish(response, "incomplete", "max_output_tokens", null);
+            case "content_filter" -> finish(response, "incomplete", "content_filter", null);
+            default -> finish(response, "completed", null, null);
+        }
+    }
+
+    private void cancel(Response response, String reason) {
+        wiring.pipeline().cancel(response.id);
+        finish(response, "cancelled", reason, null);
+    }
+
+    private void finish(Response response, String status, String reason, ObjectNode error) {
+        if (responses.remove(response.id) == null) {
+            return;
+        }
+        if (conversationResponse == response) {
+            conversationResponse = null;
+        }
+        if (response.idleTimer != null) {
+            response.idleTimer.cancel(false);
+        }
+        String itemStatus = "completed".equals(status) ? "completed" : "incomplete";
+        for (Output output : response.outputs) {
+            closeOutput(response, output, itemStatus);
+        }
+        ObjectNode statusDetails = null;
+        if (!"completed".equals(status)) {
+            statusDetails = Json.object().put("type", status);
+            if (reason != null) {
+                statusDetails.put("reason", reason);
+            }
+            if (error != null) {
+                statusDetails.set("error", error);
+            }
+        }
+        ObjectNode doneEvent = event("response.done");
+        doneEvent.set("response", response.toJson(status, statusDetails));
+        send(doneEvent);
+        response.span.setAttribute("avb.response.status", status);
+        response.span.setAttribute("gen_ai.usage.input_tokens", response.inputTokens);
+        response.span.setAttribute("gen_ai.usage.output_tokens", response.outputTokens);
+        if ("failed".equals(status)) {
+            response.span.setStatus(StatusCode.ERROR, error == null ? status : error.path("code").asText());
+        }
+        response.span.end();
+    }
+
+    private void closeOutput(Response response, Output output, String itemStatus) {
+        if (output.done) {
+            return;
+        }
+        output.done = true;
+        ObjectNode item = output.item;
+        String text = output.text.toString();
+        if ("message".equals(item.path("type").asText())) {
+            ObjectNode textDone = partEvent("response.output_text.done", response, output);
+            textDone.put("content_index", 0);
+            textDone.put("text", text);
+            send(textDone);
+            ObjectNode partDone = partEvent("response.content_part.done", response, output);
+            partDone.put("content_index", 0);
+            partDone.putObject("part").put("type", "text").put("text", text);
+            send(partDone);
+            ((ArrayNode) item.get("content")).removeAll().addObject().put("type", "output_text").put("text", text);
+        } else {
+            item.put("arguments", text);
+            ObjectNode argsDone = partEvent("response.function_call_arguments.done", response, output);
+            argsDone.put("call_id", item.path("call_id").asText());
+            argsDone.put("name", item.path("name").asText());
+            argsDone.put("arguments", text);
+            send(argsDone);
+        }
+        item.put("status", itemStatus);
+        ObjectNode itemDone = event("response.output_item.done");
+        itemDone.put("response_id", response.id);
+        itemDone.put("output_index", output.index);
+        itemDone.set("item", item.deepCopy());
+        send(itemDone);
+        if (response.inConversation && conversation.contains(item.path("id").asText())) {
+            wiring.store().saveItem(id(), item, conversation.order());
+            ObjectNode conversationDone = event("conversation.item.done");
+            conversationDone.put("previous_item_id", previousOf(item.path("id").asText()));
+            conversationDone.set("item", item.deepCopy());
+            send(conversationDone);
+        }
+    }
+
+    private String previousOf(String itemId) {
+        List<String> order = conversation.order();
+        int index = order.indexOf(itemId);
+        return index > 0 ? order.get(index - 1) : null;
+    }
+
+    private void armIdleTimer(Response response) {
+        if (response.idleTimer != null) {
+            response.idleTimer.cancel(false);
+        }
+        response.idleTimer = wiring.timers().schedule(() -> run(() -> {
+            if (responses.containsKey(response.id)) {
+                wiring.pipeline().cancel(response.id);
+                finish(response, "failed", null, failure("response_timeout",
+                        "No model output arrived for " + wiring.responseIdleTimeout().toSeconds()
+                                + " s; the response was stopped."));
+            }
+        }), wiring.responseIdleTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void expire() {
+        if (closed) {
+            return;
+        }
+        send(errorEvent(new RealtimeError(RealtimeError.INVALID_REQUEST, "session_expired",
+                "Your session hit the maximum duration of " + wiring.maxDuration().toMinutes() + " minutes.", null),
+                null));
+        shutdown(1001);
+    }
+
+    /** Ends the session; a non-zero {@code closeCode} also closes the socket with that code. */
+    private void shutdown(int closeCode) {
+        if (closed) {
+            return;
+        }
+        for (Response response : List.copyOf(responses.values())) {
+            cancel(response, "client_cancelled");
+        }
+        closed = true;
+        if (expiry != null) {
+            expiry.cancel(false);
+        }
+        wiring.store().close(id(), caller.tenantId());
+        span.end();
+        if (closeCode != 0) {
+            sink.close(closeCode, "session ended");
+        }
+        loop.shutdown();
+    }
+
+    private static ObjectNode failure(String code, String message) {
+        return Json.object().put("type", RealtimeError.SERVER_ERROR).put("code", code).put("message", message);
+    }
+
+    private ObjectNode partEvent(String type, Response response, Output output) {
+        ObjectNode event = event(type);
+        event.put("response_id", response.id);
+        event.put("item_id", output.item.path("id").asText());
+        event.put("output_index", output.index);
+        return event;
+    }
+
+    private static ObjectNode event(String type) {
+        ObjectNode event = Json.object();
+        event.put("type", type);
+        event.put("event_id", Ids.event());
+        return event;
+    }
+
+    private void sendError(RealtimeError error, String clientEventId) {
+        send(errorEvent(error, clientEventId));
+    }
+
+    private static ObjectNode errorEvent(RealtimeError error, String clientEventId) {
+        ObjectNode event = event("error");
+        ObjectNode body = event.putObject("error");
+        body.put("type", error.type());
+        body.put("code", error.code());
+        body.put("message", error.getMessage());
+        body.put("param", error.param());
+        body.put("event_id", clientEventId);
+        return event;
+    }
+
+    private void send(ObjectNode event) {
+        ObjectNode shaped = dialect.outbound(event);
+        if (shaped != null) {
+            sink.send(shaped);
+        }
+    }
+
+    private void run(Runnable task) {
+        if (loop.isShutdown()) {
+            return;
+        }
+        try {
+            loop.execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    LOG.log(Level.SEVERE, "session " + id() + " failed handling an event", e);
+                    send(errorEvent(new RealtimeError(RealtimeError.SERVER_ERROR, "server_error",
+                            "The server had an error while processing your request.", null), null));
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // The session ended while the task was on its way.
+        }
+    }
+
+    /** A retry of a reclaimed job produced output that disagrees with what the client already has. */
+    private static final class Diverged extends RuntimeException {
+        Diverged() {
+            super(null, null, false, false);
+        }
+    }
+
+    private static final class Output {
+        final int index;
+        final ObjectNode item;
+        final StringBuilder text = new StringBuilder();
+        boolean done;
+
+        Output(int index, ObjectNode item) {
+            this.index = index;
+            this.item = item;
+        }
+    }
+
+    private static final class Response {
+        final String id;
+        final String conversationId;
+        final boolean inConversation;
+        final ObjectNode metadata;
+        final JsonNode outputModalities;
+        final JsonNode maxOutputTokens;
+        final ObjectNode audioOutput;
+        final List<Output> outputs = new ArrayList<>();
+        final Map<Integer, Output> calls = new HashMap<>();
+        /** Per output slot, what the client has been sent, across attempts. */
+        final Map<String, StringBuilder> emitted = new HashMap<>();
+        /** Per output slot, what the current attempt has produced so far. */
+        final Map<String, StringBuilder> attemptText = new HashMap<>();
+        Output message;
+        int attempt = 1;
+        long inputTokens;
+        long outputTokens;
+        boolean firstDelta;
+        Span span;
+        ScheduledFuture<?> idleTimer;
+
+        Response(String id, String conversationId, ObjectNode metadata, JsonNode outputModalities,
+                 JsonNode maxOutputTokens, ObjectNode audioOutput) {
+            this.id = id;
+            this.conversationId = conversationId;
+            this.inConversation = conversationId != null;
+            this.metadata = metadata;
+            this.outputModalities = outputModalities.deepCopy();
+            this.maxOutputTokens = maxOutputTokens.deepCopy();
+            this.audioOutput = audioOutput.deepCopy();
+        }
+
+        /**
+         * The part of {@code delta} the client has not seen. A reclaimed job restarts from the
+         * beginning; its output is matched against what was already sent and only the rest goes out.
+         */
+        String fresh(String slot, String delta) {
+            StringBuilder seen = attemptText.computeIfAbsent(slot, s -> new StringBuilder()).append(delta);
+            StringBuilder sent = emitted.computeIfAbsent(slot, s -> new StringBuilder());
+            int overlap = Math.min(seen.length(), sent.length());
+            if (!seen.substring(0, overlap).equals(sent.substring(0, overlap))) {
+                throw new Diverged();
+            }
+            if (seen.length() <= sent.length()) {
+                return "";
+            }
+            String fresh = seen.substring(sent.length());
+            sent.append(fresh);
+            return fresh;
+        }
+
+        ObjectNode toJson(String status, ObjectNode statusDetails) {
+            ObjectNode json = Json.object();
+            json.put("id", id);
+            json.put("object", "realtime.response");
+            json.put("status", status);
+            json.set("status_details", statusDetails);
+            ArrayNode output = json.putArray("output");
+            outputs.forEach(o -> output.add(o.item.deepCopy()));
+            json.put("conversation_id", conversationId);
+            json.set("output_modalities", outputModalities);
+            json.set("max_output_tokens", maxOutputTokens);
+            ObjectNode audio = json.putObject("audio").putObject("output");
+            audio.set("format", audioOutput.path("format").deepCopy());
+            audio.put("voice", audioOutput.path("voice").asText());
+            if ("in_progress".equals(status)) {
+                json.putNull("usage");
+            } else {
+                ObjectNode usage = json.putObject("usage");
+                usage.put("total_tokens", inputTokens + outputTokens);
+                usage.put("input_tokens", inputTokens);
+                usage.put("output_tokens", outputTokens);
+                usage.putObject("input_token_details").put("text_tokens", inputTokens).put("audio_tokens", 0)
+                        .put("cached_tokens", 0);
+                usage.putObject("output_token_details").put("text_tokens", outputTokens).put("audio_tokens", 0);
+            }
+            json.set("metadata", metadata);
+            return json;
+        }
+    }
+}

@@ -1,0 +1,385 @@
+package dev.agentvoicebox.gateway;
+
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * The GA session object and its validated partial updates. An update is checked whole before any
+ * of it is applied, so a rejected {@code session.update} leaves the session as it was.
+ */
+public final class SessionConfig {
+    static final Set<String> VOICES = Set.of(
+            "alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar");
+    static final int MAX_OUTPUT_TOKENS = 4096;
+
+    private static final Set<String> SESSION_FIELDS = Set.of(
+            "type", "model", "output_modalities", "instructions", "audio", "include", "max_output_tokens",
+            "tool_choice", "tools", "tracing", "truncation", "prompt", "temperature",
+            // Server-owned fields that clients echo back from session.created; ignored on update.
+            "id", "object", "expires_at");
+    private static final Set<String> READ_ONLY = Set.of("id", "object", "expires_at");
+    private static final Set<String> FORMATS = Set.of("audio/pcm", "audio/pcmu", "audio/pcma");
+    private static final Set<String> TOOL_CHOICE_MODES = Set.of("auto", "none", "required");
+
+    private final ObjectNode session;
+    private final boolean audioOutputAvailable;
+
+    private SessionConfig(ObjectNode session, boolean audioOutputAvailable) {
+        this.session = session;
+        this.audioOutputAvailable = audioOutputAvailable;
+    }
+
+    /** The defaults a new session starts from, before any client update. */
+    public static SessionConfig defaults(String id, String model, long expiresAtSeconds, String instructions) {
+        ObjectNode s = Json.object();
+        s.put("type", "realtime");
+        s.put("object", "realtime.session");
+        s.put("id", id);
+        s.put("model", model);
+        s.putArray("output_modalities").add("text");
+        s.put("instructions", instructions);
+        ObjectNode audio = s.putObject("audio");
+        ObjectNode input = audio.putObject("input");
+        input.set("format", pcmFormat());
+        input.putNull("transcription");
+        input.putNull("noise_reduction");
+        input.set("turn_detection", serverVadDefaults());
+        ObjectNode output = audio.putObject("output");
+        output.set("format", pcmFormat());
+        output.put("voice", "alloy");
+        output.put("speed", 1.0);
+        s.putNull("include");
+        s.put("max_output_tokens", "inf");
+        s.put("tool_choice", "auto");
+        s.putArray("tools");
+        s.putNull("tracing");
+        s.put("truncation", "auto");
+        s.putNull("prompt");
+        s.put("expires_at", expiresAtSeconds);
+        return new SessionConfig(s, false);
+    }
+
+    public static SessionConfig fromJson(ObjectNode session) {
+        return new SessionConfig(session.deepCopy(), false);
+    }
+
+    /** Validates {@code update} (the {@code session} of a session.update) and applies it. */
+    public void apply(JsonNode update) {
+        ObjectNode candidate = session.deepCopy();
+        ObjectNode changes = Fields.object(update, "session").deepCopy();
+        Fields.onlyKnown(changes, "session", SESSION_FIELDS);
+        READ_ONLY.forEach(changes::remove);
+        validate(changes, "session", audioOutputAvailable);
+        JsonNode turnDetection = changes.path("audio").path("input").get("turn_detection");
+        if (turnDetection != null && turnDetection.isObject()) {
+            // A new turn detection type starts from that type's defaults, not the old type's fields.
+            String newType = turnDetection.path("type").asText(
+                    candidate.path("audio").path("input").path("turn_detection").path("type").asText("server_vad"));
+            String oldType = candidate.path("audio").path("input").path("turn_detection").path("type").asText("");
+            if (!newType.equals(oldType)) {
+                ((ObjectNode) candidate.path("audio").path("input")).set("turn_detection",
+                        "semantic_vad".equals(newType) ? semanticVadDefaults() : serverVadDefaults());
+            }
+        }
+        Fields.merge(candidate, changes);
+        session.removeAll();
+        session.setAll(candidate);
+    }
+
+    /**
+     * The checks shared by session.update and response.create overrides. Per-field, so a response
+     * override is held to the same rules as the session it overrides.
+     */
+    static void validate(ObjectNode changes, String path, boolean audioOutputAvailable) {
+        for (Map.Entry<String, JsonNode> field : changes.properties()) {
+            String name = field.getKey();
+            JsonNode value = field.getValue();
+            String at = Fields.join(path, name);
+            switch (name) {
+                case "type" -> {
+                    if (!"realtime".equals(Fields.string(value, at))) {
+                        throw RealtimeError.invalidValue(at, "Invalid value: '" + value.asText()
+                                + "'. Only 'realtime' sessions are served on this endpoint.");
+                    }
+                }
+                case "model" -> Fields.string(value, at);
+                case "instructions" -> Fields.string(value, at);
+                case "output_modalities" -> outputModalities(value, at, audioOutputAvailable);
+                case "audio" -> audio(value, at);
+                case "include" -> {
+                    if (!value.isNull()) {
+                        if (!value.isArray()) {
+                            throw RealtimeError.invalidType(at, "an array");
+                        }
+                        for (int i = 0; i < value.size(); i++) {
+                            Fields.oneOf(value.get(i), at + "[" + i + "]",
+                                    Set.of("item.input_audio_transcription.logprobs"));
+                        }
+                    }
+                }
+                case "max_output_tokens" -> maxOutputTokens(value, at);
+                case "tool_choice" -> toolChoice(value, at);
+                case "tools" -> tools(value, at);
+                case "tracing" -> tracing(value, at);
+                case "truncation" -> truncation(value, at);
+                case "prompt" -> {
+                    if (!value.isNull()) {
+                        Fields.object(value, at);
+                    }
+                }
+                case "temperature" -> Fields.number(value, at, 0.0, 2.0);
+                default -> throw RealtimeError.unknown(at);
+            }
+        }
+    }
+
+    static void outputModalities(JsonNode value, String at, boolean audioOutputAvailable) {
+        if (!value.isArray() || value.isEmpty()) {
+            throw RealtimeError.invalidType(at, "an array with one of 'text' or 'audio'");
+        }
+        if (value.size() > 1) {
+            throw RealtimeError.invalidValue(at, "Invalid '" + at + "': give exactly one of 'text' or 'audio'.");
+        }
+        String modality = Fields.oneOf(value.get(0), at + "[0]", Set.of("text", "audio"));
+        if ("audio".equals(modality) && !audioOutputAvailable) {
+            throw RealtimeError.invalidValue(at, "Audio output is not available on this deployment: "
+                    + "it has no speech synthesis service yet. Use ['text'].");
+        }
+    }
+
+    static void maxOutputTokens(JsonNode value, String at) {
+        if (value.isTextual()) {
+            if (!"inf".equals(value.textValue())) {
+                throw RealtimeError.invalidValue(at, "Invalid '" + at + "': expected an integer or 'inf'.");
+            }
+            return;
+        }
+        Fields.integer(value, at, 1, MAX_OUTPUT_TOKENS);
+    }
+
+    static void toolChoice(JsonNode value, String at) {
+        if (value.isTextual()) {
+            Fields.oneOf(value, at, TOOL_CHOICE_MODES);
+            return;
+        }
+        ObjectNode choice = Fields.object(value, at);
+        String type = Fields.oneOf(Fields.required(choice, "type", at), Fields.join(at, "type"), Set.of("function"));
+        Fields.onlyKnown(choice, at, Set.of("type", "name"));
+        if ("function".equals(type)) {
+            Fields.requiredString(choice, "name", at);
+        }
+    }
+
+    static void tools(JsonNode value, String at) {
+        if (!value.isArray()) {
+            throw RealtimeError.invalidType(at, "an array");
+        }
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < value.size(); i++) {
+            String toolAt = at + "[" + i + "]";
+            ObjectNode tool = Fields.object(value.get(i), toolAt);
+            Fields.onlyKnown(tool, toolAt, Set.of("type", "name", "description", "parameters"));
+            JsonNode type = tool.get("type");
+            if (type != null) {
+                Fields.oneOf(type, Fields.join(toolAt, "type"), Set.of("function"));
+            }
+            String name = Fields.requiredString(tool, "name", toolAt);
+            if (!name.matches("[a-zA-Z0-9_-]{1,64}")) {
+                throw RealtimeError.invalidValue(Fields.join(toolAt, "name"), "Invalid '" + toolAt
+                        + ".name': use 1 to 64 letters, digits, '_' or '-'.");
+            }
+            if (!names.add(name)) {
+                throw RealtimeError.invalidValue(Fields.join(toolAt, "name"), "Duplicate tool name: '" + name + "'.");
+            }
+            if (tool.has("description")) {
+                Fields.string(tool.get("description"), Fields.join(toolAt, "description"));
+            }
+            if (tool.has("parameters")) {
+                Fields.object(tool.get("parameters"), Fields.join(toolAt, "parameters"));
+            }
+        }
+    }
+
+    private static void tracing(JsonNode value, String at) {
+        if (value.isNull()) {
+            return;
+        }
+        if (value.isTextual()) {
+            Fields.oneOf(value, at, Set.of("auto"));
+            return;
+        }
+        ObjectNode tracing = Fields.object(value, at);
+        Fields.onlyKnown(tracing, at, Set.of("workflow_name", "group_id", "metadata"));
+    }
+
+    private static void truncation(JsonNode value, String at) {
+        if (value.isTextual()) {
+            Fields.oneOf(value, at, Set.of("auto", "disabled"));
+            return;
+        }
+        ObjectNode truncation = Fields.object(value, at);
+        Fields.onlyKnown(truncation, at, Set.of("type", "retention_ratio", "token_limits"));
+        Fields.oneOf(Fields.required(truncation, "type", at), Fields.join(at, "type"), Set.of("retention_ratio"));
+        Fields.number(Fields.required(truncation, "retention_ratio", at), Fields.join(at, "retention_ratio"), 0, 1);
+    }
+
+    private static void audio(JsonNode value, String at) {
+        ObjectNode audio = Fields.object(value, at);
+        Fields.onlyKnown(audio, at, Set.of("input", "output"));
+        if (audio.has("input")) {
+            String inAt = Fields.join(at, "input");
+            ObjectNode input = Fields.object(audio.get("input"), inAt);
+            Fields.onlyKnown(input, inAt, Set.of("format", "transcription", "noise_reduction", "turn_detection"));
+            if (input.has("format")) {
+                format(input.get("format"), Fields.join(inAt, "format"));
+            }
+            if (input.has("transcription") && !input.get("transcription").isNull()) {
+                String tAt = Fields.join(inAt, "transcription");
+                ObjectNode transcription = Fields.object(input.get("transcription"), tAt);
+                Fields.onlyKnown(transcription, tAt, Set.of("model", "language", "prompt"));
+                for (String key : Set.of("model", "language", "prompt")) {
+                    if (transcription.has(key)) {
+                        Fields.string(transcription.get(key), Fields.join(tAt, key));
+                    }
+                }
+            }
+            if (input.has("noise_reduction") && !input.get("noise_reduction").isNull()) {
+                String nAt = Fields.join(inAt, "noise_reduction");
+                ObjectNode noise = Fields.object(input.get("noise_reduction"), nAt);
+                Fields.onlyKnown(noise, nAt, Set.of("type"));
+                Fields.oneOf(Fields.required(noise, "type", nAt), Fields.join(nAt, "type"),
+                        Set.of("near_field", "far_field"));
+            }
+            if (input.has("turn_detection") && !input.get("turn_detection").isNull()) {
+                turnDetection(input.get("turn_detection"), Fields.join(inAt, "turn_detection"));
+            }
+        }
+        if (audio.has("output")) {
+            String outAt = Fields.join(at, "output");
+            ObjectNode output = Fields.object(audio.get("output"), outAt);
+            Fields.onlyKnown(output, outAt, Set.of("format", "voice", "speed"));
+            if (output.has("format")) {
+                format(output.get("format"), Fields.join(outAt, "format"));
+            }
+            if (output.has("voice")) {
+                Fields.oneOf(output.get("voice"), Fields.join(outAt, "voice"), VOICES);
+            }
+            if (output.has("speed")) {
+                Fields.number(output.get("speed"), Fields.join(outAt, "speed"), 0.25, 1.5);
+            }
+        }
+    }
+
+    static void format(JsonNode value, String at) {
+        ObjectNode format = Fields.object(value, at);
+        Fields.onlyKnown(format, at, Set.of("type", "rate"));
+        String type = Fields.oneOf(Fields.required(format, "type", at), Fields.join(at, "type"), FORMATS);
+        if (format.has("rate")) {
+            if (!"audio/pcm".equals(type)) {
+                throw RealtimeError.unknown(Fields.join(at, "rate"));
+            }
+            Fields.integer(format.get("rate"), Fields.join(at, "rate"), 24000, 24000);
+        }
+    }
+
+    private static void turnDetection(JsonNode value, String at) {
+        ObjectNode td = Fields.object(value, at);
+        String type = Fields.oneOf(Fields.required(td, "type", at), Fields.join(at, "type"),
+                Set.of("server_vad", "semantic_vad"));
+        if ("server_vad".equals(type)) {
+            Fields.onlyKnown(td, at, Set.of("type", "threshold", "prefix_padding_ms", "silence_duration_ms",
+                    "create_response", "interrupt_response", "idle_timeout_ms"));
+            if (td.has("threshold")) {
+                Fields.number(td.get("threshold"), Fields.join(at, "threshold"), 0, 1);
+            }
+            if (td.has("prefix_padding_ms")) {
+                Fields.integer(td.get("prefix_padding_ms"), Fields.join(at, "prefix_padding_ms"), 0, 10_000);
+            }
+            if (td.has("silence_duration_ms")) {
+                Fields.integer(td.get("silence_duration_ms"), Fields.join(at, "silence_duration_ms"), 0, 10_000);
+            }
+            if (td.has("idle_timeout_ms") && !td.get("idle_timeout_ms").isNull()) {
+                Fields.integer(td.get("idle_timeout_ms"), Fields.join(at, "idle_timeout_ms"), 5_000, 30_000);
+            }
+        } else {
+            Fields.onlyKnown(td, at, Set.of("type", "eagerness", "create_response", "interrupt_response"));
+            if (td.has("eagerness")) {
+                Fields.oneOf(td.get("eagerness"), Fields.join(at, "eagerness"), Set.of("low", "medium", "high", "auto"));
+            }
+        }
+        for (String flag : Set.of("create_response", "interrupt_response")) {
+            if (td.has(flag)) {
+                Fields.bool(td.get(flag), Fields.join(at, flag));
+            }
+        }
+    }
+
+    private static ObjectNode pcmFormat() {
+        ObjectNode format = Json.object();
+        format.put("type", "audio/pcm");
+        format.put("rate", 24000);
+        return format;
+    }
+
+    private static ObjectNode serverVadDefaults() {
+        ObjectNode td = Json.object();
+        td.put("type", "server_vad");
+        td.put("threshold", 0.5);
+        td.put("prefix_padding_ms", 300);
+        td.put("silence_duration_ms", 500);
+        td.putNull("idle_timeout_ms");
+        td.put("create_response", true);
+        td.put("interrupt_response", true);
+        return td;
+    }
+
+    private static ObjectNode semanticVadDefaults() {
+        ObjectNode td = Json.object();
+        td.put("type", "semantic_vad");
+        td.put("eagerness", "auto");
+        td.put("create_response", true);
+        td.put("interrupt_response", true);
+        return td;
+    }
+
+    public ObjectNode toJson() {
+        return session.deepCopy();
+    }
+
+    public String id() {
+        return session.path("id").asText();
+    }
+
+    public String instructions() {
+        return session.path("instructions").asText("");
+    }
+
+    public ArrayNode tools() {
+        return (ArrayNode) session.path("tools");
+    }
+
+    public JsonNode toolChoice() {
+        return session.path("tool_choice");
+    }
+
+    public ArrayNode outputModalities() {
+        return (ArrayNode) session.path("output_modalities");
+    }
+
+    public JsonNode maxOutputTokens() {
+        return session.path("max_output_tokens");
+    }
+
+    public JsonNode temperature() {
+        return session.get("temperature");
+    }
+
+    public ObjectNode audioOutput() {
+        return (ObjectNode) session.path("audio").path("output");
+    }
+}

@@ -1,0 +1,117 @@
+package dev.agentvoicebox.gateway;
+
+import java.util.Map;
+import java.util.Optional;
+
+import dev.agentvoicebox.platform.StreamPublisher;
+import dev.agentvoicebox.protocol.Envelope;
+import dev.agentvoicebox.protocol.Kinds;
+import dev.agentvoicebox.protocol.Streams;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+/**
+ * The caller's live sessions on every gateway instance: list, inspect (with its items), and cancel.
+ * Cancelling a session owned by another instance sends that instance a {@code session.cancel}.
+ */
+final class SessionsService implements HttpService {
+    private final Gateway gateway;
+    private final StreamPublisher publisher;
+
+    SessionsService(Gateway gateway) {
+        this.gateway = gateway;
+        this.publisher = new StreamPublisher(gateway.redis().shared());
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.get("/sessions", this::list)
+                .get("/sessions/{id}", this::inspect)
+                .delete("/sessions/{id}", this::cancel);
+    }
+
+    private void list(ServerRequest request, ServerResponse response) {
+        Optional<Caller> caller = HttpErrors.caller(request, response, gateway.authenticator());
+        if (caller.isEmpty()) {
+            return;
+        }
+        ObjectNode body = Json.object().put("object", "list");
+        ArrayNode data = body.putArray("data");
+        for (Map<String, String> session : gateway.store().list(caller.get().tenantId())) {
+            data.add(summary(session));
+        }
+        HttpErrors.json(response, Status.OK_200, body);
+    }
+
+    private void inspect(ServerRequest request, ServerResponse response) {
+        Optional<Map<String, String>> session = owned(request, response);
+        if (session.isEmpty()) {
+            return;
+        }
+        String id = session.get().get("id");
+        ObjectNode body = summary(session.get());
+        try {
+            body.set("session", Json.parse(session.get().getOrDefault("config", "{}")));
+            ArrayNode items = body.putArray("items");
+            Map<String, String> stored = gateway.store().items(id);
+            for (String itemId : gateway.store().itemOrder(id)) {
+                String item = stored.get(itemId);
+                if (item != null) {
+                    items.add(Json.parse(item));
+                }
+            }
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored session " + id + " is not JSON", e);
+        }
+        HttpErrors.json(response, Status.OK_200, body);
+    }
+
+    private void cancel(ServerRequest request, ServerResponse response) {
+        Optional<Map<String, String>> session = owned(request, response);
+        if (session.isEmpty()) {
+            return;
+        }
+        Map<String, String> s = session.get();
+        publisher.publish(Streams.gatewayStream(s.get("gateway")), new Envelope(Kinds.SESSION_CANCEL,
+                s.get("tenant_id"), s.get("project_id"), s.get("id"), "", "", 0, 0, "", "", "", 1,
+                Json.write(Json.object().put("reason", "cancelled through the sessions API"))));
+        ObjectNode body = summary(s);
+        body.put("status", "cancelling");
+        HttpErrors.json(response, Status.ACCEPTED_202, body);
+    }
+
+    /** The session if it exists and is the caller's tenant's; a 404 otherwise, so ids do not leak. */
+    private Optional<Map<String, String>> owned(ServerRequest request, ServerResponse response) {
+        Optional<Caller> caller = HttpErrors.caller(request, response, gateway.authenticator());
+        if (caller.isEmpty()) {
+            return Optional.empty();
+        }
+        String id = request.path().pathParameters().get("id");
+        Optional<Map<String, String>> session = gateway.store().find(id)
+                .filter(s -> caller.get().tenantId().equals(s.get("tenant_id")));
+        if (session.isEmpty()) {
+            HttpErrors.send(response, Status.NOT_FOUND_404, "invalid_request_error", "session_not_found",
+                    "No live session with id '" + id + "'.", "id");
+        }
+        return session;
+    }
+
+    private static ObjectNode summary(Map<String, String> session) {
+        ObjectNode summary = Json.object();
+        summary.put("id", session.get("id"));
+        summary.put("object", "realtime.session");
+        summary.put("status", session.getOrDefault("status", "active"));
+        summary.put("project_id", session.get("project_id"));
+        summary.put("gateway", session.get("gateway"));
+        summary.put("created_at", Long.parseLong(session.getOrDefault("created_at", "0")) / 1000);
+        summary.put("expires_at", Long.parseLong(session.getOrDefault("expires_at", "0")) / 1000);
+        return summary;
+    }
+}
