@@ -40,7 +40,7 @@ stop: ## stop what `make run` started
 	@dev/stack.sh stop
 
 status: ## show what is running and whether it is healthy
-	@dev/stack.sh status
+	@dev/stack.sh status || true
 
 logs: ## follow the logs of the running stack (.avb/logs)
 	@dev/stack.sh logs

@@ -12,8 +12,8 @@ LLM_PORT="${AVB_LLM_PORT:-8501}"
 
 # The Java services, in start order (stopped in reverse). One line per service:
 #   name | jar | port | health URL
-# Each gets AVB_<NAME>_PORT=<port> (AVB_LLM_PORT, AVB_GATEWAY_PORT, ...) and OTEL_SERVICE_NAME=<name>. A new service adds one line (and, if it
-# needs one, a port variable above).
+# Each gets AVB_<NAME>_HOST=127.0.0.1, AVB_<NAME>_PORT=<port> and OTEL_SERVICE_NAME=<name>.
+# A new service adds one line here (and a port variable above).
 SERVICES=(
   "llm     | services/llm/target/llm.jar         | $LLM_PORT     | http://127.0.0.1:$LLM_PORT/observe/health"
   "gateway | services/gateway/target/gateway.jar | $GATEWAY_PORT | https://127.0.0.1:$GATEWAY_PORT/observe/health"
@@ -243,8 +243,10 @@ start_service() {
   log "starting $S_NAME on 127.0.0.1:$S_PORT"
   log_mark "$S_NAME"
   service_env
+  # Loopback only, whatever AVB_*_HOST says: the dev stack is never reachable from outside.
   # shellcheck disable=SC2086 # AVB_JAVA_OPTS is a list of JVM options
-  nohup env -i "${SVC_ENV[@]}" "AVB_${S_NAME^^}_PORT=$S_PORT" OTEL_SERVICE_NAME="$S_NAME" \
+  nohup env -i "${SVC_ENV[@]}" OTEL_SERVICE_NAME="$S_NAME" \
+    "AVB_${S_NAME^^}_HOST=127.0.0.1" "AVB_${S_NAME^^}_PORT=$S_PORT" \
     "$JAVA_HOME/bin/java" -Djava.io.tmpdir="$TMP_DIR" -Djna.tmpdir="$TMP_DIR" \
     ${AVB_JAVA_OPTS:-} -jar "$jar" >>"$(log_file "$S_NAME")" 2>&1 </dev/null &
   pid=$!
@@ -304,7 +306,7 @@ cmd_status() {
   else
     log "redis    stopped"; rc=1
   fi
-  for line in "${SERVICES[@]}"; do
+  while IFS= read -r line; do
     service_fields "$line"
     if pid="$(running_pid "$S_NAME" "$ROOT/$S_JAR")"; then
       if health_ok "$S_HEALTH" >/dev/null 2>&1; then log "$(printf '%-8s' "$S_NAME") running (pid $pid), healthy"
@@ -312,7 +314,7 @@ cmd_status() {
     else
       log "$(printf '%-8s' "$S_NAME") stopped"; rc=1
     fi
-  done
+  done < <(selected_services)
   return $rc
 }
 
