@@ -35,7 +35,8 @@ public final class Main {
 
     /** The HTTP routes; the WebSocket route is added beside them in {@link Gateway#start()}. */
     static void routing(HttpRouting.Builder routing, Gateway gateway) {
-        routing.register("/v1/realtime", new RealtimeHandshakeService(gateway))
+        routing.addFilter(new HandshakeAuthFilter(gateway.authenticator()))
+                .register("/v1/realtime", new RealtimeHandshakeService())
                 .register("/v1/realtime", new ClientSecretsService(gateway))
                 .register("/v1/realtime", new SessionsService(gateway));
     }

@@ -22,7 +22,7 @@ import io.opentelemetry.context.Context;
 
 /**
  * One {@code /v1/realtime} socket. The handshake authenticates and picks the dialect; a refused
- * handshake falls through to {@link RealtimeHandshakeService}, which answers it with a JSON 401.
+ * handshake is answered before this by {@link HandshakeAuthFilter} with a JSON 401.
  */
 final class RealtimeEndpoint implements WsListener {
     static final int MAX_EVENT_BYTES = 15 * 1024 * 1024;

@@ -11,6 +11,9 @@ import io.opentelemetry.context.propagation.TextMapPropagator;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.trace.ReadWriteSpan;
+import io.opentelemetry.sdk.trace.ReadableSpan;
+import io.opentelemetry.sdk.trace.SpanProcessor;
 
 /**
  * The OpenTelemetry SDK configured from the standard {@code OTEL_*} variables. Exporters default to
@@ -46,6 +49,9 @@ public final class Telemetry implements AutoCloseable {
                         "otel.traces.exporter", "none",
                         "otel.metrics.exporter", "none",
                         "otel.logs.exporter", "none"))
+                // Without an exporter the SDK would hand out invalid span contexts; a processor that
+                // keeps nothing still makes it mint ids, so traceparent flows through every hop.
+                .addTracerProviderCustomizer((builder, config) -> builder.addSpanProcessor(new IdOnlyProcessor()))
                 .disableShutdownHook()
                 .build()
                 .getOpenTelemetrySdk();
@@ -84,5 +90,25 @@ public final class Telemetry implements AutoCloseable {
     }
 
     public record TraceHeaders(String traceparent, String tracestate) {
+    }
+
+    private static final class IdOnlyProcessor implements SpanProcessor {
+        @Override
+        public void onStart(Context parentContext, ReadWriteSpan span) {
+        }
+
+        @Override
+        public boolean isStartRequired() {
+            return false;
+        }
+
+        @Override
+        public void onEnd(ReadableSpan span) {
+        }
+
+        @Override
+        public boolean isEndRequired() {
+            return false;
+        }
     }
 }

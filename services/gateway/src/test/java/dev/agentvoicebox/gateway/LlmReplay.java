@@ -1,0 +1,94 @@
+package dev.agentvoicebox.gateway;
+
+import java.time.Duration;
+import java.util.List;
+
+import dev.agentvoicebox.platform.RedisConnections;
+import dev.agentvoicebox.platform.StreamPublisher;
+import dev.agentvoicebox.protocol.Envelope;
+import dev.agentvoicebox.protocol.Kinds;
+import dev.agentvoicebox.protocol.Streams;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.lettuce.core.Consumer;
+import io.lettuce.core.RedisBusyException;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.XGroupCreateArgs;
+import io.lettuce.core.XReadArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
+
+/**
+ * Plays the llm worker's side of the stream contract by hand, so gateway tests choose exactly what
+ * a worker sends: reads jobs from {@code avb:jobs:llm} and replies on the job's {@code reply_to}.
+ */
+final class LlmReplay implements AutoCloseable {
+    private final StatefulRedisConnection<String, String> connection;
+    private final StreamPublisher publisher;
+    private long seq;
+
+    LlmReplay(RedisConnections redis) {
+        this.connection = redis.dedicated();
+        this.publisher = new StreamPublisher(redis.shared());
+        try {
+            connection.sync().xgroupCreate(XReadArgs.StreamOffset.from(Streams.LLM_JOBS, "0"), Streams.LLM_GROUP,
+                    XGroupCreateArgs.Builder.mkstream());
+        } catch (RedisBusyException e) {
+            // created by an earlier test
+        }
+    }
+
+    Envelope nextJob() {
+        List<StreamMessage<String, String>> messages = connection.sync().xreadgroup(
+                Consumer.from(Streams.LLM_GROUP, "replay"),
+                XReadArgs.Builder.block(Duration.ofSeconds(10)).count(1),
+                XReadArgs.StreamOffset.lastConsumed(Streams.LLM_JOBS));
+        if (messages.isEmpty()) {
+            throw new AssertionError("no llm job within 10 s");
+        }
+        connection.sync().xack(Streams.LLM_JOBS, Streams.LLM_GROUP, messages.get(0).getId());
+        return Envelope.fromFields(messages.get(0).getBody());
+    }
+
+    JsonNode payload(Envelope job) {
+        try {
+            return Json.parse(job.payload());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    void text(Envelope job, String delta) {
+        reply(job, Kinds.LLM_TEXT_DELTA, Json.write(Json.object().put("delta", delta)));
+    }
+
+    void toolCall(Envelope job, int index, String callId, String name, String arguments) {
+        var payload = Json.object().put("index", index).put("arguments", arguments);
+        if (callId != null) {
+            payload.put("call_id", callId).put("name", name);
+        }
+        reply(job, Kinds.LLM_TOOL_CALL_DELTA, Json.write(payload));
+    }
+
+    void done(Envelope job, String finishReason, int inputTokens, int outputTokens) {
+        var payload = Json.object().put("finish_reason", finishReason).put("model", "replay");
+        payload.putObject("usage").put("input_tokens", inputTokens).put("output_tokens", outputTokens);
+        reply(job, Kinds.LLM_DONE, Json.write(payload));
+    }
+
+    void error(Envelope job, String code, String message) {
+        reply(job, Kinds.LLM_ERROR, Json.write(Json.object().put("code", code).put("message", message)));
+    }
+
+    void reply(Envelope job, String kind, String payload) {
+        publisher.publish(job.replyTo(), job.reply(kind, ++seq, payload));
+    }
+
+    boolean cancelled(String responseId) {
+        return connection.sync().exists(Streams.cancelledKey(responseId)) == 1;
+    }
+
+    @Override
+    public void close() {
+        connection.close();
+    }
+}

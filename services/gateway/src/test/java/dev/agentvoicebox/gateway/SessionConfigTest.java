@@ -1,0 +1,86 @@
+package dev.agentvoicebox.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class SessionConfigTest {
+    private static SessionConfig fresh() {
+        return SessionConfig.defaults("sess_1", "gpt-realtime", 100, "");
+    }
+
+    private static JsonNode json(String text) throws Exception {
+        return Json.parse(text);
+    }
+
+    @Test
+    void aPartialUpdateMergesDeepAndKeepsTheRest() throws Exception {
+        SessionConfig config = fresh();
+        config.apply(json("{\"instructions\":\"hi\",\"audio\":{\"output\":{\"speed\":1.25}}}"));
+        assertEquals("hi", config.instructions());
+        assertEquals(1.25, config.audioOutput().path("speed").asDouble());
+        assertEquals("alloy", config.audioOutput().path("voice").asText());
+        assertEquals("audio/pcm", config.toJson().path("audio").path("input").path("format").path("type").asText());
+    }
+
+    @Test
+    void arraysReplaceRatherThanMerge() throws Exception {
+        SessionConfig config = fresh();
+        config.apply(json("{\"tools\":[{\"type\":\"function\",\"name\":\"a\"},{\"type\":\"function\",\"name\":\"b\"}]}"));
+        config.apply(json("{\"tools\":[{\"type\":\"function\",\"name\":\"c\"}]}"));
+        assertEquals(1, config.tools().size());
+        assertEquals("c", config.tools().path(0).path("name").asText());
+    }
+
+    @Test
+    void aRejectedUpdateChangesNothing() throws Exception {
+        SessionConfig config = fresh();
+        RealtimeError error = assertThrows(RealtimeError.class, () -> config.apply(
+                json("{\"instructions\":\"new\",\"max_output_tokens\":5000}")));
+        assertEquals("session.max_output_tokens", error.param());
+        assertEquals("", config.instructions());
+    }
+
+    @Test
+    void errorsNameTheFullPathOfTheParameter() throws Exception {
+        SessionConfig config = fresh();
+        assertEquals("session.audio.input.turn_detection.eagerness", assertThrows(RealtimeError.class,
+                () -> config.apply(json("{\"audio\":{\"input\":{\"turn_detection\":{\"type\":\"server_vad\","
+                        + "\"eagerness\":\"low\"}}}}"))).param());
+        assertEquals("session.tools[1].name", assertThrows(RealtimeError.class,
+                () -> config.apply(json("{\"tools\":[{\"name\":\"ok\"},{\"name\":\"no spaces\"}]}"))).param());
+        assertEquals("session.audio.output.format.rate", assertThrows(RealtimeError.class,
+                () -> config.apply(json("{\"audio\":{\"output\":{\"format\":{\"type\":\"audio/pcm\",\"rate\":16000}}}}")))
+                .param());
+        RealtimeError type = assertThrows(RealtimeError.class, () -> config.apply(json("{\"instructions\":7}")));
+        assertEquals("invalid_type", type.code());
+    }
+
+    @Test
+    void switchingTurnDetectionTypeStartsFromThatTypesDefaults() throws Exception {
+        SessionConfig config = fresh();
+        config.apply(json("{\"audio\":{\"input\":{\"turn_detection\":{\"type\":\"semantic_vad\",\"eagerness\":\"high\"}}}}"));
+        JsonNode td = config.toJson().path("audio").path("input").path("turn_detection");
+        assertEquals("semantic_vad", td.path("type").asText());
+        assertEquals("high", td.path("eagerness").asText());
+        assertEquals(true, td.path("threshold").isMissingNode(), "server_vad fields do not linger");
+        config.apply(json("{\"audio\":{\"input\":{\"turn_detection\":null}}}"));
+        assertEquals(true, config.toJson().path("audio").path("input").path("turn_detection").isNull());
+    }
+
+    @Test
+    void audioOutputIsRefusedUntilSpeechSynthesisExists() throws Exception {
+        assertEquals("session.output_modalities", assertThrows(RealtimeError.class,
+                () -> fresh().apply(json("{\"output_modalities\":[\"audio\"]}"))).param());
+    }
+
+    @Test
+    void serverOwnedFieldsEchoedBackAreIgnored() throws Exception {
+        SessionConfig config = fresh();
+        config.apply(json("{\"id\":\"sess_other\",\"object\":\"realtime.session\",\"expires_at\":1}"));
+        assertEquals("sess_1", config.id());
+        assertEquals(100, config.toJson().path("expires_at").asLong());
+    }
+}

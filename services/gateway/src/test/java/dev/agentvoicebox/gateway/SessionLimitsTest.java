@@ -1,0 +1,62 @@
+package dev.agentvoicebox.gateway;
+
+import java.time.Duration;
+
+import dev.agentvoicebox.protocol.Envelope;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The time limits, shortened so they can be watched: the session cap and the response idle timeout. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SessionLimitsTest {
+    private GatewayHarness harness;
+    private Gateway gateway;
+    private LlmReplay llm;
+
+    @BeforeAll
+    void start() {
+        harness = new GatewayHarness();
+        gateway = harness.start("gw-limits", Duration.ofSeconds(3), Duration.ofMillis(1500));
+        llm = new LlmReplay(harness.redis);
+    }
+
+    @AfterAll
+    void stop() {
+        llm.close();
+        gateway.close();
+        harness.close();
+    }
+
+    @Test
+    void aResponseWithNoWorkerOutputFailsInsteadOfHanging() {
+        try (RealtimeClient client = RealtimeClient.connect(gateway.port(), GatewayHarness.KEY)) {
+            client.await("conversation.created");
+            client.send("{\"type\":\"response.create\"}");
+            client.await("rate_limits.updated");
+            Envelope job = llm.nextJob();
+            ObjectNode done = client.await("response.done");
+            assertEquals("failed", done.path("response").path("status").asText());
+            assertEquals("response_timeout", done.path("response").path("status_details").path("error").path("code").asText());
+            assertTrue(llm.cancelled(job.responseId()), "the stuck work is told to stop");
+        }
+    }
+
+    @Test
+    void theSessionEndsAtItsMaximumDurationWithSessionExpired() {
+        try (RealtimeClient client = RealtimeClient.connect(gateway.port(), GatewayHarness.KEY)) {
+            long expiresAt = client.next().path("session").path("expires_at").asLong();
+            long now = System.currentTimeMillis() / 1000;
+            assertTrue(expiresAt - now <= 3 && expiresAt - now >= 2, "expires_at reflects the cap");
+            ObjectNode error = client.await("error");
+            assertEquals("session_expired", error.path("error").path("code").asText());
+            assertEquals(1001, client.awaitClose());
+        }
+    }
+}
