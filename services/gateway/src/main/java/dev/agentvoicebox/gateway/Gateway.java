@@ -86,6 +86,10 @@ public final class Gateway implements AutoCloseable {
         return store;
     }
 
+    io.opentelemetry.api.trace.Tracer tracer() {
+        return telemetry.tracer();
+    }
+
     public RedisConnections redis() {
         return redis;
     }

@@ -3,11 +3,12 @@ package dev.agentvoicebox.gateway;
 import java.util.concurrent.CountDownLatch;
 import java.util.logging.Logger;
 
+import dev.agentvoicebox.platform.Logging;
 import dev.agentvoicebox.platform.Settings;
+import dev.agentvoicebox.platform.TracingFilter;
 import dev.agentvoicebox.platform.Telemetry;
 
 import io.helidon.config.Config;
-import io.helidon.logging.common.LogConfig;
 import io.helidon.webserver.http.HttpRouting;
 
 /** Builds the gateway from configuration and runs it until SIGTERM. */
@@ -18,7 +19,7 @@ public final class Main {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        LogConfig.configureRuntime();
+        Logging.configure(Main.class);
         GatewaySettings settings = GatewaySettings.from(Settings.fromEnvironment(Config.create()));
         Telemetry telemetry = Telemetry.start("gateway");
         Gateway gateway = new Gateway(settings, telemetry).start();
@@ -35,7 +36,8 @@ public final class Main {
 
     /** The HTTP routes; the WebSocket route is added beside them in {@link Gateway#start()}. */
     static void routing(HttpRouting.Builder routing, Gateway gateway) {
-        routing.addFilter(new HandshakeAuthFilter(gateway.authenticator()))
+        routing.addFilter(new TracingFilter(gateway.tracer()))
+                .addFilter(new HandshakeAuthFilter(gateway.authenticator()))
                 .register("/v1/realtime", new RealtimeHandshakeService())
                 .register("/v1/realtime", new ClientSecretsService(gateway))
                 .register("/v1/realtime", new SessionsService(gateway));

@@ -15,6 +15,7 @@ import java.util.logging.Logger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.agentvoicebox.platform.Health;
 import dev.agentvoicebox.platform.JobConsumer;
 import dev.agentvoicebox.platform.RedisConnections;
 import dev.agentvoicebox.platform.Settings;
@@ -23,11 +24,7 @@ import dev.agentvoicebox.platform.Telemetry;
 import dev.agentvoicebox.protocol.Streams;
 
 import io.helidon.config.Config;
-import io.helidon.health.HealthCheckResponse;
-import io.helidon.health.HealthCheckType;
 import io.helidon.webserver.WebServer;
-import io.helidon.webserver.observe.ObserveFeature;
-import io.helidon.webserver.observe.health.HealthObserver;
 
 /**
  * The worker's object graph: settings → engine → Redis → job consumer → health server. {@link Main}
@@ -74,20 +71,12 @@ final class LlmService implements AutoCloseable {
         consumer.start();
 
         Config config = settings.config();
-        HealthObserver health = HealthObserver.builder()
-                .details(true)
-                .useSystemServices(false)
-                .addCheck(() -> HealthCheckResponse.builder()
-                        .status(redis.healthy())
-                        .detail("redis", redis.healthy() ? "reachable" : "unreachable")
-                        .build(), HealthCheckType.READINESS, "redis")
-                .build();
         WebServer server = WebServer.builder()
                 .config(config.get("server"))
                 .host(settings.get("AVB_LLM_HOST", "server.host", "127.0.0.1"))
                 .port(settings.getInt("AVB_LLM_PORT", "server.port", 8501))
                 .featuresDiscoverServices(false)
-                .addFeature(ObserveFeature.just(health))
+                .addFeature(Health.observe(redis))
                 .build()
                 .start();
         LOG.info(() -> "llm worker " + workerId + " health on http://" + server.prototype().host() + ":" + server.port()

@@ -3,6 +3,7 @@ package dev.agentvoicebox.llm;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
+import dev.agentvoicebox.platform.Logging;
 import dev.agentvoicebox.platform.Settings;
 
 import io.helidon.config.Config;
@@ -14,22 +15,8 @@ public final class Main {
     private Main() {
     }
 
-    /** java.util.logging from logging.properties on the class path, unless -Djava.util.logging.config.file is set. */
-    private static void configureLogging() {
-        if (System.getProperty("java.util.logging.config.file") != null) {
-            return;
-        }
-        try (var in = Main.class.getResourceAsStream("/logging.properties")) {
-            if (in != null) {
-                java.util.logging.LogManager.getLogManager().readConfiguration(in);
-            }
-        } catch (java.io.IOException e) {
-            LOG.warning("logging.properties unreadable: " + e.getMessage());
-        }
-    }
-
     public static void main(String[] args) {
-        configureLogging();
+        Logging.configure(Main.class);
         Config config = Config.create();
         LlmService service;
         try {

@@ -13,9 +13,14 @@ public final class Health {
     public static ObserveFeature observe(RedisConnections redis) {
         return ObserveFeature.just(HealthObserver.builder()
                 .details(true)
-                .addCheck(() -> HealthCheckResponse.builder()
-                        .status(redis.healthy())
-                        .build(), HealthCheckType.READINESS, "redis")
+                .useSystemServices(false)
+                .addCheck(() -> {
+                    boolean up = redis.healthy();
+                    return HealthCheckResponse.builder()
+                            .status(up)
+                            .detail("redis", up ? "reachable" : "unreachable")
+                            .build();
+                }, HealthCheckType.READINESS, "redis")
                 .build());
     }
 }
