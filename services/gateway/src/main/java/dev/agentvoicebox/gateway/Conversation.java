@@ -68,6 +68,12 @@ public final class Conversation {
         return items.stream().map(i -> i.path("id").asText()).toList();
     }
 
+    /** The id of the item before {@code itemId}, or null when it is first. */
+    public String previousOf(String itemId) {
+        int index = indexOf(itemId);
+        return index > 0 ? items.get(index - 1).path("id").asText() : null;
+    }
+
     public List<ObjectNode> items() {
         return List.copyOf(items);
     }

@@ -22,10 +22,8 @@ import dev.agentvoicebox.protocol.Streams;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 
@@ -58,11 +56,13 @@ public final class RealtimeSession {
     private final ExecutorService loop;
     private final SessionConfig config;
     private final Conversation conversation = new Conversation(Ids.conversation());
-    private final Map<String, Response> responses = new LinkedHashMap<>();
+    private final Map<String, ResponseStream> responses = new LinkedHashMap<>();
+    private final Map<String, ScheduledFuture<?>> idleTimers = new HashMap<>();
+    private final ResponseStream.Host responseHost = new ResponseHost();
     private final Span span;
     private final long createdAtMs = System.currentTimeMillis();
     private ScheduledFuture<?> expiry;
-    private Response conversationResponse;
+    private ResponseStream conversationResponse;
     private boolean closed;
 
     public RealtimeSession(Wiring wiring, Caller caller, Dialect dialect, EventSink sink, String model,
@@ -98,10 +98,10 @@ public final class RealtimeSession {
             }
             wiring.store().open(id(), caller, wiring.gatewayId(), createdAtMs,
                     createdAtMs + wiring.maxDuration().toMillis(), Json.write(config.toJson()));
-            ObjectNode created = event("session.created");
+            ObjectNode created = Events.event("session.created");
             created.set("session", config.toJson());
             send(created);
-            ObjectNode conversationCreated = event("conversation.created");
+            ObjectNode conversationCreated = Events.event("conversation.created");
             conversationCreated.putObject("conversation")
                     .put("id", conversation.id()).put("object", "realtime.conversation");
             send(conversationCreated);
@@ -149,7 +149,7 @@ public final class RealtimeSession {
         if (closed) {
             return;
         }
-        send(errorEvent(new RealtimeError(RealtimeError.INVALID_REQUEST, "session_cancelled",
+        send(Events.error(new RealtimeError(RealtimeError.INVALID_REQUEST, "session_cancelled",
                 "The session was ended: " + reason, null), null));
         shutdown(closeCode);
     }
@@ -191,7 +191,7 @@ public final class RealtimeSession {
                 Fields.onlyKnown(event, "", Set.of("type", "event_id", "session"));
                 config.apply(Fields.required(event, "session", ""));
                 wiring.store().saveConfig(id(), Json.write(config.toJson()));
-                ObjectNode updated = event("session.updated");
+                ObjectNode updated = Events.event("session.updated");
                 updated.set("session", config.toJson());
                 send(updated);
             }
@@ -209,14 +209,14 @@ public final class RealtimeSession {
             }
             case "input_audio_buffer.clear" -> {
                 Fields.onlyKnown(event, "", Set.of("type", "event_id"));
-                send(event("input_audio_buffer.cleared"));
+                send(Events.event("input_audio_buffer.cleared"));
             }
             case "output_audio_buffer.clear" -> throw RealtimeError.invalidEvent(
                     "output_audio_buffer.clear is only for WebRTC and SIP connections.");
             case "conversation.item.create" -> createItem(event);
             case "conversation.item.retrieve" -> {
                 Fields.onlyKnown(event, "", Set.of("type", "event_id", "item_id"));
-                ObjectNode retrieved = event("conversation.item.retrieved");
+                ObjectNode retrieved = Events.event("conversation.item.retrieved");
                 retrieved.set("item", existingItem(event).deepCopy());
                 send(retrieved);
             }
@@ -225,13 +225,13 @@ public final class RealtimeSession {
                 String itemId = existingItem(event).path("id").asText();
                 conversation.delete(itemId);
                 wiring.store().deleteItem(id(), itemId, conversation.order());
-                send(event("conversation.item.deleted").put("item_id", itemId));
+                send(Events.event("conversation.item.deleted").put("item_id", itemId));
             }
             case "conversation.item.truncate" -> truncate(event);
             case "response.create" -> createResponse(event);
             case "response.cancel" -> {
                 Fields.onlyKnown(event, "", Set.of("type", "event_id", "response_id"));
-                Response target = event.hasNonNull("response_id")
+                ResponseStream target = event.hasNonNull("response_id")
                         ? responses.get(Fields.string(event.get("response_id"), "response_id"))
                         : conversationResponse;
                 if (target == null) {
@@ -252,7 +252,7 @@ public final class RealtimeSession {
         String before = conversation.insert(item, previous);
         wiring.store().saveItem(id(), item, conversation.order());
         for (String type : List.of("conversation.item.added", "conversation.item.done")) {
-            ObjectNode added = event(type);
+            ObjectNode added = Events.event(type);
             added.put("previous_item_id", before);
             added.set("item", item.deepCopy());
             send(added);
@@ -307,27 +307,25 @@ public final class RealtimeSession {
         List<ObjectNode> context = params.has("input") ? inputItems(params.get("input")) : conversation.items();
         if (inConversation && conversationResponse != null) {
             throw new RealtimeError(RealtimeError.INVALID_REQUEST, "conversation_already_has_active_response",
-                    "Conversation already has an active response in progress: " + conversationResponse.id
+                    "Conversation already has an active response in progress: " + conversationResponse.id()
                             + ". Wait until the response is finished before creating a new one.", null);
         }
 
-        Response response = new Response(Ids.response(), inConversation ? conversation.id() : null, metadata,
+        String responseId = Ids.response();
+        Span responseSpan = wiring.tracer().spanBuilder("realtime.response")
+                .setParent(Context.current().with(span)).startSpan();
+        responseSpan.setAttribute("avb.response.id", responseId);
+        responseSpan.setAttribute("avb.session.id", id());
+        responseSpan.setAttribute("gen_ai.operation.name", "chat");
+        ResponseStream response = new ResponseStream(responseId, inConversation ? conversation.id() : null, metadata,
                 params.has("output_modalities") ? params.get("output_modalities") : config.outputModalities(),
                 params.has("max_output_tokens") ? params.get("max_output_tokens") : config.maxOutputTokens(),
-                config.audioOutput());
-        responses.put(response.id, response);
+                config.audioOutput(), responseSpan, responseHost);
+        responses.put(responseId, response);
         if (inConversation) {
             conversationResponse = response;
         }
-        response.span = wiring.tracer().spanBuilder("realtime.response")
-                .setParent(Context.current().with(span)).startSpan();
-        response.span.setAttribute("avb.response.id", response.id);
-        response.span.setAttribute("avb.session.id", id());
-        response.span.setAttribute("gen_ai.operation.name", "chat");
-
-        ObjectNode created = event("response.created");
-        created.set("response", response.toJson("in_progress", null));
-        send(created);
+        response.sendCreated();
         send(wiring.rateLimits().event().put("event_id", Ids.event()));
 
         ObjectNode body = ChatRequest.build(
@@ -335,12 +333,12 @@ public final class RealtimeSession {
                 context,
                 params.has("tools") ? params.get("tools") : config.tools(),
                 params.has("tool_choice") ? params.get("tool_choice") : config.toolChoice(),
-                response.maxOutputTokens,
+                response.maxOutputTokens(),
                 params.has("temperature") ? params.get("temperature") : config.temperature());
-        Telemetry.TraceHeaders trace = Telemetry.headers(response.span);
+        Telemetry.TraceHeaders trace = Telemetry.headers(responseSpan);
         long deadline = System.currentTimeMillis() + wiring.maxDuration().toMillis();
         wiring.pipeline().submit(new Envelope(Kinds.LLM_REQUEST, caller.tenantId(), caller.projectId(), id(),
-                response.id, "", 0, deadline, trace.traceparent(), trace.tracestate(),
+                responseId, "", 0, deadline, trace.traceparent(), trace.tracestate(),
                 Streams.gatewayStream(wiring.gatewayId()), 1, Json.write(body)));
         armIdleTimer(response);
     }
@@ -392,259 +390,62 @@ public final class RealtimeSession {
             return;
         }
         if (Kinds.SESSION_CANCEL.equals(envelope.kind())) {
-            cancelSessionNow(envelope);
+            String reason;
+            try {
+                reason = Json.parse(envelope.payload()).path("reason").asText("cancelled by an operator");
+            } catch (JsonProcessingException e) {
+                reason = "cancelled by an operator";
+            }
+            endSession(reason, 1000);
             return;
         }
-        Response response = responses.get(envelope.responseId());
+        ResponseStream response = responses.get(envelope.responseId());
         if (response == null) {
             return; // late result for a response that is already done or cancelled
         }
-        if (envelope.attempt() < response.attempt) {
-            return; // a superseded attempt of a reclaimed job
-        }
-        if (envelope.attempt() > response.attempt) {
-            response.attempt = envelope.attempt();
-            response.attemptText.clear();
-            response.span.addEvent("avb.llm.job_reclaimed");
-        }
         armIdleTimer(response);
-        JsonNode payload;
-        try {
-            payload = Json.parse(envelope.payload());
-        } catch (JsonProcessingException e) {
-            finish(response, "failed", null, failure("invalid_worker_result", "A worker sent an unreadable result."));
-            return;
-        }
-        try {
-            switch (envelope.kind()) {
-                case Kinds.LLM_TEXT_DELTA -> textDelta(response, payload.path("delta").asText(""));
-                case Kinds.LLM_TOOL_CALL_DELTA -> toolCallDelta(response, payload);
-                case Kinds.LLM_DONE -> done(response, payload);
-                case Kinds.LLM_ERROR -> finish(response, "failed", null, failure(
-                        payload.path("code").asText("upstream_error"),
-                        payload.path("message").asText("The response could not be generated.")));
-                default -> LOG.fine(() -> "ignoring result kind " + envelope.kind());
-            }
-        } catch (Diverged e) {
-            finish(response, "failed", null, failure("response_interrupted",
-                    "The worker generating this response was lost and its retry produced different output."));
+        if (response.accept(envelope)) {
+            forget(response);
         }
     }
 
-    private void cancelSessionNow(Envelope envelope) {
-        String reason;
-        try {
-            reason = Json.parse(envelope.payload()).path("reason").asText("cancelled by an operator");
-        } catch (JsonProcessingException e) {
-            reason = "cancelled by an operator";
-        }
-        endSession(reason, 1000);
+    private void cancel(ResponseStream response, String reason) {
+        wiring.pipeline().cancel(response.id());
+        response.finish("cancelled", reason, null);
+        forget(response);
     }
 
-    private void textDelta(Response response, String delta) {
-        String fresh = response.fresh("text", delta);
-        if (fresh.isEmpty()) {
-            return;
-        }
-        Output message = response.message != null ? response.message : openMessage(response);
-        message.text.append(fresh);
-        ObjectNode event = partEvent("response.output_text.delta", response, message);
-        event.put("content_index", 0);
-        event.put("delta", fresh);
-        send(event);
-        if (!response.firstDelta) {
-            response.firstDelta = true;
-            response.span.addEvent("avb.first_delta");
-        }
-    }
-
-    private Output openMessage(Response response) {
-        ObjectNode item = Json.object();
-        item.put("id", Ids.item());
-        item.put("type", "message");
-        item.put("object", "realtime.item");
-        item.put("status", "in_progress");
-        item.put("role", "assistant");
-        item.putArray("content");
-        Output message = addOutput(response, item);
-        response.message = message;
-        ObjectNode partAdded = partEvent("response.content_part.added", response, message);
-        partAdded.put("content_index", 0);
-        partAdded.putObject("part").put("type", "text").put("text", "");
-        send(partAdded);
-        return message;
-    }
-
-    private void toolCallDelta(Response response, JsonNode payload) {
-        int index = payload.path("index").asInt(0);
-        String slot = "tool:" + index;
-        Output call = response.calls.get(index);
-        String callId = payload.path("call_id").asText("");
-        String name = payload.path("name").asText("");
-        if (call != null && response.attempt > 1 && !response.attemptText.containsKey(slot)
-                && !callId.isEmpty() && !callId.equals(call.item.path("call_id").asText())) {
-            throw new Diverged();
-        }
-        String fresh = response.fresh(slot, payload.path("arguments").asText(""));
-        if (call == null) {
-            if (response.message != null) {
-                closeOutput(response, response.message, "completed");
-            }
-            ObjectNode item = Json.object();
-            item.put("id", Ids.item());
-            item.put("type", "function_call");
-            item.put("object", "realtime.item");
-            item.put("status", "in_progress");
-            item.put("name", name);
-            item.put("call_id", callId.isEmpty() ? Ids.call() : callId);
-            item.put("arguments", "");
-            call = addOutput(response, item);
-            response.calls.put(index, call);
-        }
-        if (!fresh.isEmpty()) {
-            call.text.append(fresh);
-            ObjectNode event = partEvent("response.function_call_arguments.delta", response, call);
-            event.put("call_id", call.item.path("call_id").asText());
-            event.put("delta", fresh);
-            send(event);
-        }
-    }
-
-    private Output addOutput(Response response, ObjectNode item) {
-        Output output = new Output(response.outputs.size(), item);
-        response.outputs.add(output);
-        ObjectNode added = event("response.output_item.added");
-        added.put("response_id", response.id);
-        added.put("output_index", output.index);
-        added.set("item", item.deepCopy());
-        send(added);
-        if (response.inConversation) {
-            String before = conversation.insert(item, null);
-            ObjectNode conversationAdded = event("conversation.item.added");
-            conversationAdded.put("previous_item_id", before);
-            conversationAdded.set("item", item.deepCopy());
-            send(conversationAdded);
-        }
-        return output;
-    }
-
-    private void done(Response response, JsonNode payload) {
-        JsonNode usage = payload.path("usage");
-        response.inputTokens = usage.path("input_tokens").asLong(0);
-        response.outputTokens = usage.path("output_tokens").asLong(0);
-        switch (payload.path("finish_reason").asText("stop")) {
-            case "length" -> finish(response, "incomplete", "max_output_tokens", null);
-            case "content_filter" -> finish(response, "incomplete", "content_filter", null);
-            default -> finish(response, "completed", null, null);
-        }
-    }
-
-    private void cancel(Response response, String reason) {
-        wiring.pipeline().cancel(response.id);
-        finish(response, "cancelled", reason, null);
-    }
-
-    private void finish(Response response, String status, String reason, ObjectNode error) {
-        if (responses.remove(response.id) == null) {
-            return;
-        }
+    private void forget(ResponseStream response) {
+        responses.remove(response.id());
         if (conversationResponse == response) {
             conversationResponse = null;
         }
-        if (response.idleTimer != null) {
-            response.idleTimer.cancel(false);
-        }
-        String itemStatus = "completed".equals(status) ? "completed" : "incomplete";
-        for (Output output : response.outputs) {
-            closeOutput(response, output, itemStatus);
-        }
-        ObjectNode statusDetails = null;
-        if (!"completed".equals(status)) {
-            statusDetails = Json.object().put("type", status);
-            if (reason != null) {
-                statusDetails.put("reason", reason);
-            }
-            if (error != null) {
-                statusDetails.set("error", error);
-            }
-        }
-        ObjectNode doneEvent = event("response.done");
-        doneEvent.set("response", response.toJson(status, statusDetails));
-        send(doneEvent);
-        response.span.setAttribute("avb.response.status", status);
-        response.span.setAttribute("gen_ai.usage.input_tokens", response.inputTokens);
-        response.span.setAttribute("gen_ai.usage.output_tokens", response.outputTokens);
-        if ("failed".equals(status)) {
-            response.span.setStatus(StatusCode.ERROR, error == null ? status : error.path("code").asText());
-        }
-        response.span.end();
-    }
-
-    private void closeOutput(Response response, Output output, String itemStatus) {
-        if (output.done) {
-            return;
-        }
-        output.done = true;
-        ObjectNode item = output.item;
-        String text = output.text.toString();
-        if ("message".equals(item.path("type").asText())) {
-            ObjectNode textDone = partEvent("response.output_text.done", response, output);
-            textDone.put("content_index", 0);
-            textDone.put("text", text);
-            send(textDone);
-            ObjectNode partDone = partEvent("response.content_part.done", response, output);
-            partDone.put("content_index", 0);
-            partDone.putObject("part").put("type", "text").put("text", text);
-            send(partDone);
-            ((ArrayNode) item.get("content")).removeAll().addObject().put("type", "output_text").put("text", text);
-        } else {
-            item.put("arguments", text);
-            ObjectNode argsDone = partEvent("response.function_call_arguments.done", response, output);
-            argsDone.put("call_id", item.path("call_id").asText());
-            argsDone.put("name", item.path("name").asText());
-            argsDone.put("arguments", text);
-            send(argsDone);
-        }
-        item.put("status", itemStatus);
-        ObjectNode itemDone = event("response.output_item.done");
-        itemDone.put("response_id", response.id);
-        itemDone.put("output_index", output.index);
-        itemDone.set("item", item.deepCopy());
-        send(itemDone);
-        if (response.inConversation && conversation.contains(item.path("id").asText())) {
-            wiring.store().saveItem(id(), item, conversation.order());
-            ObjectNode conversationDone = event("conversation.item.done");
-            conversationDone.put("previous_item_id", previousOf(item.path("id").asText()));
-            conversationDone.set("item", item.deepCopy());
-            send(conversationDone);
+        ScheduledFuture<?> timer = idleTimers.remove(response.id());
+        if (timer != null) {
+            timer.cancel(false);
         }
     }
 
-    private String previousOf(String itemId) {
-        List<String> order = conversation.order();
-        int index = order.indexOf(itemId);
-        return index > 0 ? order.get(index - 1) : null;
-    }
-
-    private void armIdleTimer(Response response) {
-        if (response.idleTimer != null) {
-            response.idleTimer.cancel(false);
-        }
-        response.idleTimer = wiring.timers().schedule(() -> run(() -> {
-            if (responses.containsKey(response.id)) {
-                wiring.pipeline().cancel(response.id);
-                finish(response, "failed", null, failure("response_timeout",
+    private void armIdleTimer(ResponseStream response) {
+        ScheduledFuture<?> previous = idleTimers.put(response.id(), wiring.timers().schedule(() -> run(() -> {
+            if (responses.get(response.id()) == response) {
+                wiring.pipeline().cancel(response.id());
+                response.finish("failed", null, Events.failure("response_timeout",
                         "No model output arrived for " + wiring.responseIdleTimeout().toSeconds()
                                 + " s; the response was stopped."));
+                forget(response);
             }
-        }), wiring.responseIdleTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        }), wiring.responseIdleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        if (previous != null) {
+            previous.cancel(false);
+        }
     }
 
     private void expire() {
         if (closed) {
             return;
         }
-        send(errorEvent(new RealtimeError(RealtimeError.INVALID_REQUEST, "session_expired",
+        send(Events.error(new RealtimeError(RealtimeError.INVALID_REQUEST, "session_expired",
                 "Your session hit the maximum duration of " + wiring.maxDuration().toMinutes() + " minutes.", null),
                 null));
         shutdown(1001);
@@ -655,7 +456,7 @@ public final class RealtimeSession {
         if (closed) {
             return;
         }
-        for (Response response : List.copyOf(responses.values())) {
+        for (ResponseStream response : List.copyOf(responses.values())) {
             cancel(response, "client_cancelled");
         }
         closed = true;
@@ -670,38 +471,8 @@ public final class RealtimeSession {
         loop.shutdown();
     }
 
-    private static ObjectNode failure(String code, String message) {
-        return Json.object().put("type", RealtimeError.SERVER_ERROR).put("code", code).put("message", message);
-    }
-
-    private ObjectNode partEvent(String type, Response response, Output output) {
-        ObjectNode event = event(type);
-        event.put("response_id", response.id);
-        event.put("item_id", output.item.path("id").asText());
-        event.put("output_index", output.index);
-        return event;
-    }
-
-    private static ObjectNode event(String type) {
-        ObjectNode event = Json.object();
-        event.put("type", type);
-        event.put("event_id", Ids.event());
-        return event;
-    }
-
     private void sendError(RealtimeError error, String clientEventId) {
-        send(errorEvent(error, clientEventId));
-    }
-
-    private static ObjectNode errorEvent(RealtimeError error, String clientEventId) {
-        ObjectNode event = event("error");
-        ObjectNode body = event.putObject("error");
-        body.put("type", error.type());
-        body.put("code", error.code());
-        body.put("message", error.getMessage());
-        body.put("param", error.param());
-        body.put("event_id", clientEventId);
-        return event;
+        send(Events.error(error, clientEventId));
     }
 
     private void send(ObjectNode event) {
@@ -721,7 +492,7 @@ public final class RealtimeSession {
                     task.run();
                 } catch (RuntimeException e) {
                     LOG.log(Level.SEVERE, "session " + id() + " failed handling an event", e);
-                    send(errorEvent(new RealtimeError(RealtimeError.SERVER_ERROR, "server_error",
+                    send(Events.error(new RealtimeError(RealtimeError.SERVER_ERROR, "server_error",
                             "The server had an error while processing your request.", null), null));
                 }
             });
@@ -730,104 +501,21 @@ public final class RealtimeSession {
         }
     }
 
-    /** A retry of a reclaimed job produced output that disagrees with what the client already has. */
-    private static final class Diverged extends RuntimeException {
-        Diverged() {
-            super(null, null, false, false);
-        }
-    }
-
-    private static final class Output {
-        final int index;
-        final ObjectNode item;
-        final StringBuilder text = new StringBuilder();
-        boolean done;
-
-        Output(int index, ObjectNode item) {
-            this.index = index;
-            this.item = item;
-        }
-    }
-
-    private static final class Response {
-        final String id;
-        final String conversationId;
-        final boolean inConversation;
-        final ObjectNode metadata;
-        final JsonNode outputModalities;
-        final JsonNode maxOutputTokens;
-        final ObjectNode audioOutput;
-        final List<Output> outputs = new ArrayList<>();
-        final Map<Integer, Output> calls = new HashMap<>();
-        /** Per output slot, what the client has been sent, across attempts. */
-        final Map<String, StringBuilder> emitted = new HashMap<>();
-        /** Per output slot, what the current attempt has produced so far. */
-        final Map<String, StringBuilder> attemptText = new HashMap<>();
-        Output message;
-        int attempt = 1;
-        long inputTokens;
-        long outputTokens;
-        boolean firstDelta;
-        Span span;
-        ScheduledFuture<?> idleTimer;
-
-        Response(String id, String conversationId, ObjectNode metadata, JsonNode outputModalities,
-                 JsonNode maxOutputTokens, ObjectNode audioOutput) {
-            this.id = id;
-            this.conversationId = conversationId;
-            this.inConversation = conversationId != null;
-            this.metadata = metadata;
-            this.outputModalities = outputModalities.deepCopy();
-            this.maxOutputTokens = maxOutputTokens.deepCopy();
-            this.audioOutput = audioOutput.deepCopy();
+    /** The session's side of its responses: they speak through it and write to its conversation. */
+    private final class ResponseHost implements ResponseStream.Host {
+        @Override
+        public void send(ObjectNode event) {
+            RealtimeSession.this.send(event);
         }
 
-        /**
-         * The part of {@code delta} the client has not seen. A reclaimed job restarts from the
-         * beginning; its output is matched against what was already sent and only the rest goes out.
-         */
-        String fresh(String slot, String delta) {
-            StringBuilder seen = attemptText.computeIfAbsent(slot, s -> new StringBuilder()).append(delta);
-            StringBuilder sent = emitted.computeIfAbsent(slot, s -> new StringBuilder());
-            int overlap = Math.min(seen.length(), sent.length());
-            if (!seen.substring(0, overlap).equals(sent.substring(0, overlap))) {
-                throw new Diverged();
-            }
-            if (seen.length() <= sent.length()) {
-                return "";
-            }
-            String fresh = seen.substring(sent.length());
-            sent.append(fresh);
-            return fresh;
+        @Override
+        public Conversation conversation() {
+            return conversation;
         }
 
-        ObjectNode toJson(String status, ObjectNode statusDetails) {
-            ObjectNode json = Json.object();
-            json.put("id", id);
-            json.put("object", "realtime.response");
-            json.put("status", status);
-            json.set("status_details", statusDetails);
-            ArrayNode output = json.putArray("output");
-            outputs.forEach(o -> output.add(o.item.deepCopy()));
-            json.put("conversation_id", conversationId);
-            json.set("output_modalities", outputModalities);
-            json.set("max_output_tokens", maxOutputTokens);
-            ObjectNode audio = json.putObject("audio").putObject("output");
-            audio.set("format", audioOutput.path("format").deepCopy());
-            audio.put("voice", audioOutput.path("voice").asText());
-            if ("in_progress".equals(status)) {
-                json.putNull("usage");
-            } else {
-                ObjectNode usage = json.putObject("usage");
-                usage.put("total_tokens", inputTokens + outputTokens);
-                usage.put("input_tokens", inputTokens);
-                usage.put("output_tokens", outputTokens);
-                usage.putObject("input_token_details").put("text_tokens", inputTokens).put("audio_tokens", 0)
-                        .put("cached_tokens", 0);
-                usage.putObject("output_token_details").put("text_tokens", outputTokens).put("audio_tokens", 0);
-            }
-            json.set("metadata", metadata);
-            return json;
+        @Override
+        public void saveItem(ObjectNode item) {
+            wiring.store().saveItem(id(), item, conversation.order());
         }
     }
 }

@@ -1,0 +1,372 @@
+package dev.agentvoicebox.gateway;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import dev.agentvoicebox.protocol.Envelope;
+import dev.agentvoicebox.protocol.Kinds;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+
+/**
+ * One response from {@code response.created} to {@code response.done}: turns worker results into
+ * output items and their events, in the order the Realtime API defines. Lives on its session's
+ * thread.
+ */
+final class ResponseStream {
+    /** What a response needs from its session. */
+    interface Host {
+        void send(ObjectNode event);
+
+        Conversation conversation();
+
+        /** Persists an item of the default conversation after it changed. */
+        void saveItem(ObjectNode item);
+    }
+
+    private final String id;
+    private final String conversationId;
+    private final ObjectNode metadata;
+    private final JsonNode outputModalities;
+    private final JsonNode maxOutputTokens;
+    private final ObjectNode audioOutput;
+    private final Span span;
+    private final Host host;
+    private final List<Output> outputs = new ArrayList<>();
+    private final Map<Integer, Output> calls = new HashMap<>();
+    /** Per output slot, what the client has been sent, across attempts. */
+    private final Map<String, StringBuilder> emitted = new HashMap<>();
+    /** Per output slot, what the current attempt has produced so far. */
+    private final Map<String, StringBuilder> attemptText = new HashMap<>();
+    private Output message;
+    private int attempt = 1;
+    private long inputTokens;
+    private long outputTokens;
+    private boolean firstDelta;
+    private boolean finished;
+
+    ResponseStream(String id, String conversationId, ObjectNode metadata, JsonNode outputModalities,
+                   JsonNode maxOutputTokens, ObjectNode audioOutput, Span span, Host host) {
+        this.id = id;
+        this.conversationId = conversationId;
+        this.metadata = metadata;
+        this.outputModalities = outputModalities.deepCopy();
+        this.maxOutputTokens = maxOutputTokens.deepCopy();
+        this.audioOutput = audioOutput.deepCopy();
+        this.span = span;
+        this.host = host;
+    }
+
+    String id() {
+        return id;
+    }
+
+    boolean inConversation() {
+        return conversationId != null;
+    }
+
+    boolean finished() {
+        return finished;
+    }
+
+    Span span() {
+        return span;
+    }
+
+    JsonNode maxOutputTokens() {
+        return maxOutputTokens;
+    }
+
+    void sendCreated() {
+        ObjectNode created = Events.event("response.created");
+        created.set("response", toJson("in_progress", null));
+        host.send(created);
+    }
+
+    /** Applies one worker result; returns true when it finished the response. */
+    boolean accept(Envelope envelope) {
+        if (finished || envelope.attempt() < attempt) {
+            return finished; // a superseded attempt of a reclaimed job
+        }
+        if (envelope.attempt() > attempt) {
+            attempt = envelope.attempt();
+            attemptText.clear();
+            span.addEvent("avb.llm.job_reclaimed");
+        }
+        JsonNode payload;
+        try {
+            payload = Json.parse(envelope.payload());
+        } catch (JsonProcessingException e) {
+            finish("failed", null, Events.failure("invalid_worker_result", "A worker sent an unreadable result."));
+            return true;
+        }
+        try {
+            switch (envelope.kind()) {
+                case Kinds.LLM_TEXT_DELTA -> textDelta(payload.path("delta").asText(""));
+                case Kinds.LLM_TOOL_CALL_DELTA -> toolCallDelta(payload);
+                case Kinds.LLM_DONE -> done(payload);
+                case Kinds.LLM_ERROR -> finish("failed", null, Events.failure(
+                        payload.path("code").asText("upstream_error"),
+                        payload.path("message").asText("The response could not be generated.")));
+                default -> {
+                    // kinds of later envelope versions: nothing to do with them here
+                }
+            }
+        } catch (Diverged e) {
+            finish("failed", null, Events.failure("response_interrupted",
+                    "The worker generating this response was lost and its retry produced different output."));
+        }
+        return finished;
+    }
+
+    private void textDelta(String delta) {
+        String fresh = fresh("text", delta);
+        if (fresh.isEmpty()) {
+            return;
+        }
+        Output out = message != null ? message : openMessage();
+        out.text.append(fresh);
+        ObjectNode event = partEvent("response.output_text.delta", out);
+        event.put("content_index", 0);
+        event.put("delta", fresh);
+        host.send(event);
+        if (!firstDelta) {
+            firstDelta = true;
+            span.addEvent("avb.first_delta");
+        }
+    }
+
+    private Output openMessage() {
+        ObjectNode item = Json.object();
+        item.put("id", Ids.item());
+        item.put("type", "message");
+        item.put("object", "realtime.item");
+        item.put("status", "in_progress");
+        item.put("role", "assistant");
+        item.putArray("content");
+        message = addOutput(item);
+        ObjectNode partAdded = partEvent("response.content_part.added", message);
+        partAdded.put("content_index", 0);
+        partAdded.putObject("part").put("type", "text").put("text", "");
+        host.send(partAdded);
+        return message;
+    }
+
+    private void toolCallDelta(JsonNode payload) {
+        int index = payload.path("index").asInt(0);
+        String slot = "tool:" + index;
+        Output call = calls.get(index);
+        String callId = payload.path("call_id").asText("");
+        if (call != null && attempt > 1 && !attemptText.containsKey(slot)
+                && !callId.isEmpty() && !callId.equals(call.item.path("call_id").asText())) {
+            throw new Diverged();
+        }
+        String fresh = fresh(slot, payload.path("arguments").asText(""));
+        if (call == null) {
+            if (message != null) {
+                close(message, "completed");
+            }
+            ObjectNode item = Json.object();
+            item.put("id", Ids.item());
+            item.put("type", "function_call");
+            item.put("object", "realtime.item");
+            item.put("status", "in_progress");
+            item.put("name", payload.path("name").asText(""));
+            item.put("call_id", callId.isEmpty() ? Ids.call() : callId);
+            item.put("arguments", "");
+            call = addOutput(item);
+            calls.put(index, call);
+        }
+        if (!fresh.isEmpty()) {
+            call.text.append(fresh);
+            ObjectNode event = partEvent("response.function_call_arguments.delta", call);
+            event.put("call_id", call.item.path("call_id").asText());
+            event.put("delta", fresh);
+            host.send(event);
+        }
+    }
+
+    private Output addOutput(ObjectNode item) {
+        Output output = new Output(outputs.size(), item);
+        outputs.add(output);
+        ObjectNode added = Events.event("response.output_item.added");
+        added.put("response_id", id);
+        added.put("output_index", output.index);
+        added.set("item", item.deepCopy());
+        host.send(added);
+        if (inConversation()) {
+            String before = host.conversation().insert(item, null);
+            ObjectNode conversationAdded = Events.event("conversation.item.added");
+            conversationAdded.put("previous_item_id", before);
+            conversationAdded.set("item", item.deepCopy());
+            host.send(conversationAdded);
+        }
+        return output;
+    }
+
+    private void done(JsonNode payload) {
+        JsonNode usage = payload.path("usage");
+        inputTokens = usage.path("input_tokens").asLong(0);
+        outputTokens = usage.path("output_tokens").asLong(0);
+        switch (payload.path("finish_reason").asText("stop")) {
+            case "length" -> finish("incomplete", "max_output_tokens", null);
+            case "content_filter" -> finish("incomplete", "content_filter", null);
+            default -> finish("completed", null, null);
+        }
+    }
+
+    /** Closes every open item and sends {@code response.done}; a second call does nothing. */
+    void finish(String status, String reason, ObjectNode error) {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        String itemStatus = "completed".equals(status) ? "completed" : "incomplete";
+        for (Output output : outputs) {
+            close(output, itemStatus);
+        }
+        ObjectNode statusDetails = null;
+        if (!"completed".equals(status)) {
+            statusDetails = Json.object().put("type", status);
+            if (reason != null) {
+                statusDetails.put("reason", reason);
+            }
+            if (error != null) {
+                statusDetails.set("error", error);
+            }
+        }
+        ObjectNode doneEvent = Events.event("response.done");
+        doneEvent.set("response", toJson(status, statusDetails));
+        host.send(doneEvent);
+        span.setAttribute("avb.response.status", status);
+        span.setAttribute("gen_ai.usage.input_tokens", inputTokens);
+        span.setAttribute("gen_ai.usage.output_tokens", outputTokens);
+        if ("failed".equals(status)) {
+            span.setStatus(StatusCode.ERROR, error == null ? status : error.path("code").asText());
+        }
+        span.end();
+    }
+
+    private void close(Output output, String itemStatus) {
+        if (output.done) {
+            return;
+        }
+        output.done = true;
+        ObjectNode item = output.item;
+        String text = output.text.toString();
+        if ("message".equals(item.path("type").asText())) {
+            ObjectNode textDone = partEvent("response.output_text.done", output);
+            textDone.put("content_index", 0);
+            textDone.put("text", text);
+            host.send(textDone);
+            ObjectNode partDone = partEvent("response.content_part.done", output);
+            partDone.put("content_index", 0);
+            partDone.putObject("part").put("type", "text").put("text", text);
+            host.send(partDone);
+            ((ArrayNode) item.get("content")).removeAll().addObject().put("type", "output_text").put("text", text);
+        } else {
+            item.put("arguments", text);
+            ObjectNode argsDone = partEvent("response.function_call_arguments.done", output);
+            argsDone.put("call_id", item.path("call_id").asText());
+            argsDone.put("name", item.path("name").asText());
+            argsDone.put("arguments", text);
+            host.send(argsDone);
+        }
+        item.put("status", itemStatus);
+        ObjectNode itemDone = Events.event("response.output_item.done");
+        itemDone.put("response_id", id);
+        itemDone.put("output_index", output.index);
+        itemDone.set("item", item.deepCopy());
+        host.send(itemDone);
+        String itemId = item.path("id").asText();
+        if (inConversation() && host.conversation().contains(itemId)) {
+            host.saveItem(item);
+            ObjectNode conversationDone = Events.event("conversation.item.done");
+            conversationDone.put("previous_item_id", host.conversation().previousOf(itemId));
+            conversationDone.set("item", item.deepCopy());
+            host.send(conversationDone);
+        }
+    }
+
+    /**
+     * The part of {@code delta} the client has not seen. A reclaimed job restarts from the
+     * beginning; its output is matched against what was already sent and only the rest goes out.
+     */
+    private String fresh(String slot, String delta) {
+        StringBuilder seen = attemptText.computeIfAbsent(slot, s -> new StringBuilder()).append(delta);
+        StringBuilder sent = emitted.computeIfAbsent(slot, s -> new StringBuilder());
+        int overlap = Math.min(seen.length(), sent.length());
+        if (!seen.substring(0, overlap).equals(sent.substring(0, overlap))) {
+            throw new Diverged();
+        }
+        if (seen.length() <= sent.length()) {
+            return "";
+        }
+        String fresh = seen.substring(sent.length());
+        sent.append(fresh);
+        return fresh;
+    }
+
+    private ObjectNode partEvent(String type, Output output) {
+        ObjectNode event = Events.event(type);
+        event.put("response_id", id);
+        event.put("item_id", output.item.path("id").asText());
+        event.put("output_index", output.index);
+        return event;
+    }
+
+    private ObjectNode toJson(String status, ObjectNode statusDetails) {
+        ObjectNode json = Json.object();
+        json.put("id", id);
+        json.put("object", "realtime.response");
+        json.put("status", status);
+        json.set("status_details", statusDetails);
+        ArrayNode output = json.putArray("output");
+        outputs.forEach(o -> output.add(o.item.deepCopy()));
+        json.put("conversation_id", conversationId);
+        json.set("output_modalities", outputModalities);
+        json.set("max_output_tokens", maxOutputTokens);
+        ObjectNode audio = json.putObject("audio").putObject("output");
+        audio.set("format", audioOutput.path("format").deepCopy());
+        audio.put("voice", audioOutput.path("voice").asText());
+        if ("in_progress".equals(status)) {
+            json.putNull("usage");
+        } else {
+            ObjectNode usage = json.putObject("usage");
+            usage.put("total_tokens", inputTokens + outputTokens);
+            usage.put("input_tokens", inputTokens);
+            usage.put("output_tokens", outputTokens);
+            usage.putObject("input_token_details").put("text_tokens", inputTokens).put("audio_tokens", 0)
+                    .put("cached_tokens", 0);
+            usage.putObject("output_token_details").put("text_tokens", outputTokens).put("audio_tokens", 0);
+        }
+        json.set("metadata", metadata);
+        return json;
+    }
+
+    /** A retry of a reclaimed job produced output that disagrees with what the client already has. */
+    private static final class Diverged extends RuntimeException {
+        Diverged() {
+            super(null, null, false, false);
+        }
+    }
+
+    private static final class Output {
+        final int index;
+        final ObjectNode item;
+        final StringBuilder text = new StringBuilder();
+        boolean done;
+
+        Output(int index, ObjectNode item) {
+            this.index = index;
+            this.item = item;
+        }
+    }
+}
