@@ -1,0 +1,71 @@
+// Per-response parameters of response.create: instructions, metadata, conversation 'none', input[].
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { connect, closeQuietly, handshakeEvents, addUserText, respond, deltaText, echoOf } from '../lib/realtime.js';
+
+test('response.create overrides: metadata echoed in response.created and response.done', async (t) => {
+  const rt = await connect();
+  t.after(() => closeQuietly(rt));
+  await handshakeEvents(rt);
+  await addUserText(rt, 'Tell me something.');
+
+  const metadata = { topic: 'conformance', run: '42' };
+  const events = await respond(rt, { instructions: 'Answer in one line.', metadata, output_modalities: ['text'] });
+  const created = events.find((e) => e.type === 'response.created');
+  assert.ok(created, `no response.created in ${events.map((e) => e.type).join(', ')}`);
+  assert.deepEqual(created.response.metadata, metadata);
+  const done = events.at(-1).response;
+  assert.equal(done.status, 'completed');
+  assert.deepEqual(done.metadata, metadata);
+  assert.deepEqual(done.output_modalities, ['text']);
+  assert.equal(deltaText(events), echoOf('Tell me something.'));
+  // The per-response instructions did not change the session.
+  rt.send({ type: 'session.update', session: { type: 'realtime' } });
+  const updated = await rt.log.next('session.updated');
+  assert.notEqual(updated.session.instructions, 'Answer in one line.');
+});
+
+test("response.create conversation 'none': out of band, nothing added to the conversation", async (t) => {
+  const rt = await connect();
+  t.after(() => closeQuietly(rt));
+  await handshakeEvents(rt);
+  await addUserText(rt, 'Classify this message.');
+
+  const events = await respond(rt, { conversation: 'none', metadata: { purpose: 'classifier' }, output_modalities: ['text'] });
+  const types = events.map((e) => e.type);
+  assert.ok(!types.includes('conversation.item.added'), `out-of-band response added items: ${types.join(', ')}`);
+  assert.ok(!types.includes('conversation.item.done'), `out-of-band response added items: ${types.join(', ')}`);
+  const created = events.find((e) => e.type === 'response.created').response;
+  assert.equal(created.conversation_id ?? null, null);
+  assert.deepEqual(created.metadata, { purpose: 'classifier' });
+  const done = events.at(-1).response;
+  assert.equal(done.status, 'completed');
+  assert.equal(done.conversation_id ?? null, null);
+  assert.deepEqual(done.metadata, { purpose: 'classifier' });
+  assert.equal(deltaText(events), echoOf('Classify this message.'));
+  assert.ok(types.includes('response.output_item.added') && types.includes('response.output_item.done'));
+
+  // An out-of-band response does not block the conversation: an in-band one runs right after,
+  // and its item follows the user's message (the out-of-band item is not in the conversation).
+  const userItem = rt.log.events.find((e) => e.type === 'conversation.item.added').item.id;
+  const inBand = await respond(rt);
+  assert.equal(inBand.at(-1).response.status, 'completed');
+  const added = inBand.find((e) => e.type === 'conversation.item.added');
+  assert.ok(added, 'the in-band response added no item');
+  assert.equal(added.previous_item_id, userItem);
+});
+
+test("response.create conversation 'none' with input[]: the given items are the context", async (t) => {
+  const rt = await connect();
+  t.after(() => closeQuietly(rt));
+  await handshakeEvents(rt);
+  await addUserText(rt, 'This is in the conversation.');
+  const events = await respond(rt, {
+    conversation: 'none',
+    input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Only this counts.' }] }],
+  });
+  assert.equal(events.at(-1).response.status, 'completed', JSON.stringify(events.at(-1)));
+  assert.equal(deltaText(events), echoOf('Only this counts.'));
+  assert.ok(!events.some((e) => e.type === 'conversation.item.added'));
+});
