@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # make test, last step: the Node.js conformance tests in services/gateway/conformance, run against
 # the stack that `make run` starts. The stack is stopped afterwards, also when the tests fail.
+#   test/   the protocol cases through the official openai SDK (text, tools, errors, beta, auth, ...)
+#   fault/  kills the llm worker mid-response and starts a replacement through dev/stack.sh; it
+#           restarts the worker with AVB_LLM_SCRIPTED_DELAY_MS=$AVB_FAULT_DELAY_MS (100) first
+# Exit status: that of the test run (non-zero when any case fails).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
@@ -30,4 +34,14 @@ export AVB_GATEWAY_URL="https://127.0.0.1:${AVB_GATEWAY_PORT:-8443}"
 export NODE_EXTRA_CA_CERTS="$TLS_DIR/ca.pem"
 export AVB_API_KEY_FILE="$API_KEY_FILE"
 log "conformance: npm test against $AVB_GATEWAY_URL"
-(cd "$SUITE" && npm test)
+rc=0
+(cd "$SUITE" && npm test) || rc=$?
+if (( rc != 0 )); then
+  for name in gateway llm; do
+    [[ -f $LOG_DIR/$name.log ]] || continue
+    printf -- '--- last 30 lines of .avb/logs/%s.log ---\n' "$name" >&2
+    tail -n 30 "$LOG_DIR/$name.log" >&2
+  done
+  log "conformance: FAILED (npm test exit $rc)"
+fi
+exit $rc
