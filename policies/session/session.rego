@@ -10,7 +10,11 @@ tenant_record := data.avb.directory.tenants[input.tenant]
 
 tier_name := tenant_record.tier
 
-tier := data.avb.tiers[tier_name]
+# The tenants service may publish tier values (data.avb.directory.tiers) that replace the Git
+# defaults, so an operator can retune a tier without a policy release.
+tier := t if {
+	t := data.avb.directory.tiers[tier_name]
+} else := data.avb.tiers[tier_name]
 
 # A tenant's list narrows its tier's; an empty or missing list means "what the tier allows".
 narrowed(tier_list, tenant_list) := tier_list if count(tenant_list) == 0
@@ -71,5 +75,5 @@ reason_unknown := "unknown_tenant" if not tenant_record
 
 reason_unknown := "unknown_tier" if {
 	tenant_record
-	not data.avb.tiers[tenant_record.tier]
+	not tier
 }

@@ -89,3 +89,10 @@ test_revision_names_every_bundle if {
 	r == "policy=p1,tenants=7-abc"
 	decide("acme").revision == ""
 }
+
+test_published_tier_values_replace_the_defaults if {
+	d := session.decision with input as {"tenant": "globex"}
+		with data.avb.directory as object.union(directory, {"tiers": {"free": object.union(tiers.free, {"voices": ["ash"]})}})
+		with data.avb.tiers as tiers
+	d.voices == ["ash"]
+}

@@ -1,0 +1,28 @@
+package dev.agentvoicebox.tenants;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+
+/** {@code POST /v1/signing_keys/rotate} (platform admin): a new signing key now, the old one retired. */
+final class SigningKeysResource implements HttpService {
+    private final SigningKeys keys;
+
+    SigningKeysResource(SigningKeys keys) {
+        this.keys = keys;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/rotate", Http.handler((req, res, caller) -> {
+            if (!caller.platformAdmin()) {
+                throw ApiError.forbidden("platform_admin_only", "Only a platform admin can rotate signing keys.");
+            }
+            String kid = keys.rotate();
+            ObjectNode body = Json.object();
+            body.put("object", "signing_key").put("kid", kid).put("active", true);
+            Http.json(res, Status.OK_200, body);
+        }));
+    }
+}

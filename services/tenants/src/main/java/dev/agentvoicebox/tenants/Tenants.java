@@ -1,0 +1,88 @@
+package dev.agentvoicebox.tenants;
+
+import java.nio.file.Path;
+import java.time.Clock;
+
+import dev.agentvoicebox.platform.Health;
+import dev.agentvoicebox.platform.RedisConnections;
+import dev.agentvoicebox.platform.edge.EdgeAuthz;
+
+import io.helidon.common.configurable.Resource;
+import io.helidon.common.tls.Tls;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.WebServerConfig;
+
+/** The tenants service's object graph: what {@link Main} builds and tests start on a free port. */
+final class Tenants implements AutoCloseable {
+    private final TenantsSettings settings;
+    private final RedisConnections redis;
+    private final SigningKeys signingKeys;
+    private final Directory directory;
+    private final EdgeAuthz edge;
+    private WebServer server;
+
+    Tenants(TenantsSettings settings, EdgeAuthz edge, Clock clock) {
+        this.settings = settings;
+        this.edge = edge;
+        Tiers tiers = Tiers.load(settings.tiersFile());
+        this.signingKeys = new SigningKeys(settings.signingKeysDir(), settings.rotation(), settings.maxKeyLifetime(), clock)
+                .open();
+        this.redis = new RedisConnections(settings.redisUrl());
+        this.directory = new Directory(new Store(redis.shared()), new KeyIssuer(signingKeys, clock), tiers,
+                settings.maxKeyLifetime(), clock);
+    }
+
+    Tenants start() {
+        WebServerConfig.Builder builder = WebServer.builder()
+                .host(settings.host())
+                .port(settings.port())
+                .shutdownHook(false)
+                .addFeature(Health.observe(redis))
+                .routing(routing -> Main.routing(routing, this));
+        if (settings.tls()) {
+            builder.tls(Tls.builder()
+                    .privateKey(key -> key.pem(pem -> pem.key(Resource.create(Path.of(settings.tlsKey())))))
+                    .privateKeyCertChain(key -> key.pem(pem -> pem.certChain(Resource.create(Path.of(settings.tlsCert())))))
+                    .build());
+        }
+        server = builder.build().start();
+        return this;
+    }
+
+    int port() {
+        return server.port();
+    }
+
+    Directory directory() {
+        return directory;
+    }
+
+    SigningKeys signingKeys() {
+        return signingKeys;
+    }
+
+    EdgeAuthz edge() {
+        return edge;
+    }
+
+    TenantsSettings settings() {
+        return settings;
+    }
+
+    RedisConnections redis() {
+        return redis;
+    }
+
+    Bundle bundle() {
+        return Bundle.of(directory.bundleData(signingKeys.jwks().toJSONObject()));
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.stop();
+        }
+        redis.close();
+        edge.close();
+    }
+}
