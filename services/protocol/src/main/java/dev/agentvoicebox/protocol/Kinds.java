@@ -15,6 +15,23 @@ public final class Kinds {
     /** any gateway → the owning gateway: cancel a session (another instance asked for it). */
     public static final String SESSION_CANCEL = "session.cancel";
 
+    /** gateway → stt: transcribe one committed user turn. */
+    public static final String STT_REQUEST = "stt.request";
+    /** stt → gateway: a piece of the transcript. */
+    public static final String STT_DELTA = "stt.delta";
+    /** stt → gateway: the whole transcript and the audio seconds billed. */
+    public static final String STT_DONE = "stt.done";
+    /** stt → gateway: transcription failed; carries code and message. */
+    public static final String STT_ERROR = "stt.error";
+    /** gateway → tts: synthesise one sentence (segment) of a response. */
+    public static final String TTS_REQUEST = "tts.request";
+    /** tts → gateway: a chunk of PCM16 audio of one segment. */
+    public static final String TTS_AUDIO = "tts.audio";
+    /** tts → gateway: a segment is fully synthesised. */
+    public static final String TTS_DONE = "tts.done";
+    /** tts → gateway: a segment failed; carries code and message. */
+    public static final String TTS_ERROR = "tts.error";
+
     private Kinds() {
     }
 }

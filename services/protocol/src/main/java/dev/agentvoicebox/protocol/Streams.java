@@ -4,6 +4,10 @@ package dev.agentvoicebox.protocol;
 public final class Streams {
     public static final String LLM_JOBS = "avb:jobs:llm";
     public static final String LLM_GROUP = "llm";
+    public static final String STT_JOBS = "avb:jobs:stt";
+    public static final String STT_GROUP = "stt";
+    public static final String TTS_JOBS = "avb:jobs:tts";
+    public static final String TTS_GROUP = "tts";
     public static final String GATEWAY_GROUP = "gateway";
     /** Pub/Sub channel carrying response ids to cancel; workers stop that work when they see one. */
     public static final String CANCEL_CHANNEL = "avb:cancel";
@@ -25,6 +29,14 @@ public final class Streams {
      */
     public static String cancelledKey(String responseId) {
         return "avb:cancelled:" + responseId;
+    }
+
+    /**
+     * A committed turn's audio too large to inline in an {@code stt.request}: a string holding base64
+     * 16 kHz PCM16, set by the gateway with a TTL, in the session's slot.
+     */
+    public static String sttAudioKey(String sessionId, String itemId) {
+        return sessionKey(sessionId) + ":audio:" + itemId;
     }
 
     /** The braces are a cluster hash tag: all keys of one session live in one slot. */

@@ -1,0 +1,26 @@
+package dev.agentvoicebox.stt;
+
+/** A speech-to-text engine. Implementations are shared by concurrent jobs. */
+interface Engine {
+    int SAMPLE_RATE = 16_000;
+
+    /** {@code pocketsphinx} or {@code openai}, for logs and results. */
+    String name();
+
+    /**
+     * Transcribes 16 kHz mono PCM16 (little-endian bytes).
+     *
+     * @param language ISO-639-1 code or empty for the engine's default
+     * @param prompt   context for engines that take one, else ignored
+     * @param cancel   engines stop their work when it fires
+     */
+    String transcribe(byte[] pcm16k, String language, String prompt, Cancellation cancel) throws SttException,
+            InterruptedException;
+
+    /** Registered actions run when the job is cancelled (at once if it already is). */
+    interface Cancellation {
+        boolean cancelled();
+
+        void onCancel(Runnable action);
+    }
+}

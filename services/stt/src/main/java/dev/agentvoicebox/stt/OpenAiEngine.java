@@ -1,0 +1,147 @@
+package dev.agentvoicebox.stt;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.logging.Logger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * Any OpenAI-compatible {@code POST /v1/audio/transcriptions} (OpenAI, Groq, faster-whisper servers):
+ * the turn goes up as a WAV file in a multipart form with {@code model}, {@code language},
+ * {@code prompt} and {@code response_format=json}; the answer's {@code text} is the transcript.
+ * The API key is sent as a bearer token and never logged.
+ */
+final class OpenAiEngine implements Engine {
+    private static final Logger LOG = Logger.getLogger(OpenAiEngine.class.getName());
+
+    private final HttpClient http;
+    private final ObjectMapper json;
+    private final URI endpoint;
+    private final String apiKey;
+    private final String model;
+    private final Duration timeout;
+
+    /** @param baseUrl up to and including {@code /v1}, e.g. {@code https://api.openai.com/v1} */
+    OpenAiEngine(HttpClient http, ObjectMapper json, String baseUrl, String apiKey, String model, Duration timeout) {
+        this.http = http;
+        this.json = json;
+        this.endpoint = URI.create(baseUrl.replaceAll("/+$", "") + "/audio/transcriptions");
+        this.apiKey = apiKey;
+        this.model = model;
+        this.timeout = timeout;
+    }
+
+    @Override
+    public String name() {
+        return "openai";
+    }
+
+    String model() {
+        return model;
+    }
+
+    @Override
+    public String transcribe(byte[] pcm16k, String language, String prompt, Cancellation cancel)
+            throws SttException, InterruptedException {
+        String boundary = "avb-" + UUID.randomUUID();
+        Multipart form = new Multipart(boundary);
+        form.field("model", model);
+        form.field("response_format", "json");
+        if (!language.isEmpty()) {
+            form.field("language", language);
+        }
+        if (!prompt.isEmpty()) {
+            form.field("prompt", prompt);
+        }
+        form.file("file", "audio.wav", "audio/wav", Wav.of(pcm16k, SAMPLE_RATE));
+        HttpRequest.Builder request = HttpRequest.newBuilder(endpoint)
+                .timeout(timeout)
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .header("Accept", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(form.finish()));
+        if (!apiKey.isEmpty()) {
+            request.header("Authorization", "Bearer " + apiKey);
+        }
+        CompletableFuture<HttpResponse<String>> call = http.sendAsync(request.build(),
+                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        cancel.onCancel(() -> call.cancel(true));
+        HttpResponse<String> response;
+        try {
+            response = call.get();
+        } catch (CancellationException e) {
+            return "";
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof HttpTimeoutException) {
+                throw new SttException(SttException.TIMEOUT, "The transcription service did not answer in time.");
+            }
+            LOG.warning(() -> "transcription request to " + endpoint.getHost() + " failed: " + e.getCause());
+            throw new SttException(SttException.UNAVAILABLE, "The transcription service is not reachable.");
+        }
+        if (response.statusCode() / 100 != 2) {
+            String upstream = errorMessage(response.body());
+            LOG.warning(() -> "transcription service answered " + response.statusCode() + ": " + upstream);
+            throw new SttException(response.statusCode() == 400 ? SttException.INVALID_REQUEST : SttException.UPSTREAM_ERROR,
+                    "The transcription service refused the audio (" + response.statusCode() + ").");
+        }
+        try {
+            JsonNode body = json.readTree(response.body());
+            if (!body.path("text").isTextual()) {
+                throw new SttException(SttException.UPSTREAM_ERROR, "The transcription service sent no text.");
+            }
+            return body.path("text").asText().strip();
+        } catch (IOException e) {
+            throw new SttException(SttException.UPSTREAM_ERROR, "The transcription service sent unreadable JSON.");
+        }
+    }
+
+    private String errorMessage(String body) {
+        try {
+            return json.readTree(body).path("error").path("message").asText("");
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** multipart/form-data (RFC 7578) by hand: java.net.http has no form publisher. */
+    private static final class Multipart {
+        private final String boundary;
+        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+        Multipart(String boundary) {
+            this.boundary = boundary;
+        }
+
+        void field(String name, String value) {
+            write("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + value + "\r\n");
+        }
+
+        void file(String name, String filename, String type, byte[] content) {
+            write("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"; filename=\"" + filename
+                    + "\"\r\nContent-Type: " + type + "\r\n\r\n");
+            out.writeBytes(content);
+            write("\r\n");
+        }
+
+        byte[] finish() {
+            write("--" + boundary + "--\r\n");
+            return out.toByteArray();
+        }
+
+        private void write(String s) {
+            out.writeBytes(s.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package dev.agentvoicebox.stt;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * CMU pocketsphinx (Debian {@code pocketsphinx} + {@code pocketsphinx-en-us}) as a child process:
+ * {@code pocketsphinx_continuous -infile <wav>} prints one hypothesis line per utterance it finds.
+ * Debian bookworm ships 0.8+5prealpha, whose library API is not the 5.x one an FFM binding would
+ * target, so the CLI is the stable surface. The process is killed on cancel.
+ *
+ * <p>Only the US English model is packaged, so a request for another language is refused rather
+ * than answered with English guesses.
+ */
+final class PocketsphinxEngine implements Engine {
+    private static final Logger LOG = Logger.getLogger(PocketsphinxEngine.class.getName());
+
+    private final String binary;
+    private final Path modelDir;
+    private final Path workDir;
+    private final long timeoutMs;
+
+    /**
+     * @param modelDir the en-us model folder (with {@code en-us/}, {@code en-us.lm.bin},
+     *                 {@code cmudict-en-us.dict}); null for the binary's built-in default
+     */
+    PocketsphinxEngine(String binary, Path modelDir, Path workDir, long timeoutMs) {
+        this.binary = binary;
+        this.modelDir = modelDir;
+        this.workDir = workDir;
+        this.timeoutMs = timeoutMs;
+    }
+
+    /** Fails fast at start-up when the binary is missing, instead of on the first job. */
+    void check() {
+        try {
+            Process p = new ProcessBuilder(binary, "-h").redirectErrorStream(true).start();
+            p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
+            p.waitFor(10, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            throw new IllegalStateException(binary + " not found: install pocketsphinx and pocketsphinx-en-us"
+                    + " (make tools)", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public String name() {
+        return "pocketsphinx";
+    }
+
+    @Override
+    public String transcribe(byte[] pcm16k, String language, String prompt, Cancellation cancel)
+            throws SttException, InterruptedException {
+        if (!language.isEmpty() && !language.toLowerCase(java.util.Locale.ROOT).startsWith("en")) {
+            throw new SttException(SttException.UNSUPPORTED_LANGUAGE,
+                    "The local speech recogniser only knows English; language '" + language + "' is not available.");
+        }
+        Path wav = null;
+        try {
+            Files.createDirectories(workDir);
+            wav = Files.createTempFile(workDir, "stt-", ".wav");
+            Files.write(wav, Wav.of(pcm16k, SAMPLE_RATE));
+            List<String> command = new ArrayList<>(List.of(binary, "-infile", wav.toString(), "-logfn", "/dev/null"));
+            if (modelDir != null) {
+                command.addAll(List.of("-hmm", modelDir.resolve("en-us").toString(),
+                        "-lm", modelDir.resolve("en-us.lm.bin").toString(),
+                        "-dict", modelDir.resolve("cmudict-en-us.dict").toString()));
+            }
+            Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            cancel.onCancel(process::destroyForcibly);
+            // Read while it runs: a full pipe would stall it.
+            String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (!process.waitFor(timeoutMs, TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                throw new SttException(SttException.TIMEOUT, "Transcription took too long.");
+            }
+            if (cancel.cancelled()) {
+                return "";
+            }
+            if (process.exitValue() != 0) {
+                LOG.warning(() -> "pocketsphinx exited with " + process.exitValue());
+                throw new SttException(SttException.UPSTREAM_ERROR, "The speech recogniser failed.");
+            }
+            return String.join(" ", out.lines().map(String::strip).filter(l -> !l.isEmpty()).toList());
+        } catch (IOException e) {
+            throw new SttException(SttException.UNAVAILABLE, "The speech recogniser is not available.", e);
+        } finally {
+            if (wav != null) {
+                try {
+                    Files.deleteIfExists(wav);
+                } catch (IOException ignored) {
+                    // a leftover temp file is harmless
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package dev.agentvoicebox.stt;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The remote engine against a local server that answers with OpenAI's recorded responses. */
+class OpenAiEngineTest {
+    private HttpServer server;
+    private final AtomicReference<byte[]> body = new AtomicReference<>();
+    private final AtomicReference<String> contentType = new AtomicReference<>();
+    private final AtomicReference<String> authorization = new AtomicReference<>();
+    private volatile int status = 200;
+    private volatile String response = "transcription.json";
+
+    @BeforeEach
+    void start() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/v1/audio/transcriptions", this::answer);
+        server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+    }
+
+    private void answer(HttpExchange exchange) throws IOException {
+        body.set(exchange.getRequestBody().readAllBytes());
+        contentType.set(exchange.getRequestHeaders().getFirst("Content-Type"));
+        authorization.set(exchange.getRequestHeaders().getFirst("Authorization"));
+        byte[] out;
+        try (var in = getClass().getResourceAsStream("/openai/" + response)) {
+            out = in.readAllBytes();
+        }
+        exchange.getResponseHeaders().add("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, out.length);
+        exchange.getResponseBody().write(out);
+        exchange.close();
+    }
+
+    private OpenAiEngine engine() {
+        return new OpenAiEngine(HttpClient.newHttpClient(), new ObjectMapper(),
+                "http://127.0.0.1:" + server.getAddress().getPort() + "/v1/", "sk-test", "gpt-4o-mini-transcribe",
+                Duration.ofSeconds(10));
+    }
+
+    @Test
+    void uploadsAWavFormAndReadsTheText() throws Exception {
+        byte[] pcm = new byte[3200];
+        String text = engine().transcribe(pcm, "en", "weather talk", Speech.NEVER);
+        assertEquals("Hello world. What is the weather today?", text);
+
+        assertEquals("Bearer sk-test", authorization.get());
+        assertTrue(contentType.get().startsWith("multipart/form-data; boundary="), contentType.get());
+        String form = new String(body.get(), StandardCharsets.ISO_8859_1);
+        String boundary = contentType.get().substring(contentType.get().indexOf('=') + 1);
+        assertTrue(form.contains("name=\"model\"\r\n\r\ngpt-4o-mini-transcribe\r\n"), form);
+        assertTrue(form.contains("name=\"language\"\r\n\r\nen\r\n"));
+        assertTrue(form.contains("name=\"prompt\"\r\n\r\nweather talk\r\n"));
+        assertTrue(form.contains("name=\"response_format\"\r\n\r\njson\r\n"));
+        assertTrue(form.contains("name=\"file\"; filename=\"audio.wav\"\r\nContent-Type: audio/wav\r\n\r\nRIFF"));
+        int riff = form.indexOf("RIFF");
+        assertEquals(44 + pcm.length, form.indexOf("\r\n--" + boundary + "--") - riff, "WAV header + the audio");
+        assertTrue(form.endsWith("--" + boundary + "--\r\n"));
+    }
+
+    @Test
+    void anUpstreamRefusalBecomesASafeError() {
+        status = 401;
+        response = "error_401.json";
+        SttException e = assertThrows(SttException.class, () -> engine().transcribe(new byte[320], "", "", Speech.NEVER));
+        assertEquals(SttException.UPSTREAM_ERROR, e.code());
+        assertTrue(!e.getMessage().contains("sk-test"), "the key never reaches the client: " + e.getMessage());
+    }
+
+    @Test
+    void anUnreachableServiceIsUnavailable() {
+        server.stop(0);
+        SttException e = assertThrows(SttException.class, () -> engine().transcribe(new byte[320], "", "", Speech.NEVER));
+        assertEquals(SttException.UNAVAILABLE, e.code());
+    }
+}
