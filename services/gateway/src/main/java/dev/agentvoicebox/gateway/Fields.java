@@ -1,7 +1,6 @@
 package dev.agentvoicebox.gateway;
 
 import java.util.Iterator;
-import java.util.Map;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -88,19 +87,6 @@ final class Fields {
 
     static String join(String path, String name) {
         return path == null || path.isEmpty() ? name : path + "." + name;
-    }
-
-    /** Deep merge: objects merge key by key, anything else (arrays, scalars, null) replaces. */
-    static void merge(ObjectNode target, JsonNode update) {
-        for (Iterator<Map.Entry<String, JsonNode>> it = update.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> field = it.next();
-            JsonNode current = target.get(field.getKey());
-            if (current != null && current.isObject() && field.getValue().isObject()) {
-                merge((ObjectNode) current, field.getValue());
-            } else {
-                target.set(field.getKey(), field.getValue().deepCopy());
-            }
-        }
     }
 
     private static String trim(double value) {

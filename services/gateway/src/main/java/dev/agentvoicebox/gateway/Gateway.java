@@ -5,9 +5,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import dev.agentvoicebox.gateway.audio.VadEngine;
+import dev.agentvoicebox.gateway.audio.VadEngines;
 import dev.agentvoicebox.platform.Health;
 import dev.agentvoicebox.platform.RedisConnections;
-import dev.agentvoicebox.platform.StreamPublisher;
 import dev.agentvoicebox.platform.Telemetry;
 
 import io.helidon.common.configurable.Resource;
@@ -29,6 +30,7 @@ public final class Gateway implements AutoCloseable {
     private final ScheduledExecutorService timers;
     private final ResultReader results;
     private final RealtimeSession.Wiring wiring;
+    private final VadEngine vadEngine;
     private WebServer server;
 
     public Gateway(GatewaySettings settings, Telemetry telemetry) {
@@ -39,9 +41,10 @@ public final class Gateway implements AutoCloseable {
         this.authenticator = new Authenticator(settings.devApiKey(), redis.shared());
         this.timers = Executors.newScheduledThreadPool(1, Thread.ofVirtual().name("gateway-timers").factory());
         this.results = new ResultReader(redis, registry, settings.instanceId());
-        this.wiring = new RealtimeSession.Wiring(store, new LlmPipeline(new StreamPublisher(redis.shared())), timers,
+        this.vadEngine = VadEngines.load(settings.vadModel());
+        this.wiring = new RealtimeSession.Wiring(store, new Workers(redis.shared()), timers,
                 telemetry.tracer(), settings.instanceId(), settings.rateLimits(), settings.sessionMaxDuration(),
-                settings.responseIdleTimeout());
+                settings.responseIdleTimeout(), vadEngine);
         timers.scheduleAtFixedRate(this::heartbeat, 10, 10, TimeUnit.SECONDS);
     }
 
@@ -112,6 +115,7 @@ public final class Gateway implements AutoCloseable {
         }
         results.close();
         timers.shutdownNow();
+        vadEngine.close();
         redis.close();
     }
 }

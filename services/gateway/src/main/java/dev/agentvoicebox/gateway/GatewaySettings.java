@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
 
+import dev.agentvoicebox.gateway.audio.VadEngines;
 import dev.agentvoicebox.platform.Settings;
 
 /** The gateway's settings, each from its {@code AVB_*} variable or {@code app.*} in application.yaml. */
@@ -21,7 +22,8 @@ public record GatewaySettings(
         String defaultModel,
         Duration sessionMaxDuration,
         Duration responseIdleTimeout,
-        RateLimits rateLimits) {
+        RateLimits rateLimits,
+        Path vadModel) {
 
     public static GatewaySettings from(Settings s) {
         return new GatewaySettings(
@@ -37,7 +39,8 @@ public record GatewaySettings(
                 Duration.ofSeconds(s.getLong("AVB_SESSION_MAX_SECONDS", "app.session.max-seconds", 3600)),
                 Duration.ofMillis(s.getLong("AVB_RESPONSE_IDLE_TIMEOUT_MS", "app.response.idle-timeout-ms", 35_000)),
                 new RateLimits(s.getLong("AVB_LIMIT_REQUESTS_PER_MINUTE", "app.limits.requests-per-minute", 600),
-                        s.getLong("AVB_LIMIT_TOKENS_PER_MINUTE", "app.limits.tokens-per-minute", 200_000)));
+                        s.getLong("AVB_LIMIT_TOKENS_PER_MINUTE", "app.limits.tokens-per-minute", 200_000)),
+                Path.of(s.get("AVB_VAD_MODEL", "app.vad.model", VadEngines.DEFAULT_MODEL.toString())));
     }
 
     public boolean tls() {

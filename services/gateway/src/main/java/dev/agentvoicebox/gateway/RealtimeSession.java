@@ -3,6 +3,7 @@ package dev.agentvoicebox.gateway;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +16,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
+import dev.agentvoicebox.gateway.audio.AudioException;
+import dev.agentvoicebox.gateway.audio.InputAudioBuffer;
+import dev.agentvoicebox.gateway.audio.TurnDetector;
+import dev.agentvoicebox.gateway.audio.VadEngine;
 import dev.agentvoicebox.platform.Telemetry;
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Kinds;
@@ -44,10 +49,15 @@ public final class RealtimeSession {
             "prompt", "tool_choice", "tools", "audio", "temperature");
 
     /** What the session needs from the process around it. */
-    public record Wiring(SessionStore store, LlmPipeline pipeline, ScheduledExecutorService timers,
+    public record Wiring(SessionStore store, Workers workers, ScheduledExecutorService timers,
                          Tracer tracer, String gatewayId, RateLimits rateLimits, Duration maxDuration,
-                         Duration responseIdleTimeout) {
+                         Duration responseIdleTimeout, VadEngine vadEngine) {
     }
+
+    /** Audio up to this size travels inside the stt.request; longer turns go beside it in Redis. */
+    private static final int INLINE_AUDIO_BASE64 = 256 * 1024;
+    /** A transcription that has not answered by then is given up, so a waiting response goes on. */
+    private static final Duration TRANSCRIPTION_TIMEOUT = Duration.ofSeconds(30);
 
     private final Wiring wiring;
     private final Caller caller;
@@ -59,6 +69,12 @@ public final class RealtimeSession {
     private final Map<String, ResponseStream> responses = new LinkedHashMap<>();
     private final Map<String, ScheduledFuture<?>> idleTimers = new HashMap<>();
     private final ResponseStream.Host responseHost = new ResponseHost();
+    /** User audio items whose transcript is still coming, by item id: true when a response follows it. */
+    private final Map<String, Boolean> transcribing = new HashMap<>();
+    private final Map<String, ScheduledFuture<?>> transcriptionTimers = new HashMap<>();
+    /** Responses whose context holds an item still being transcribed; each submits when its set empties. */
+    private final List<Deferred> deferred = new ArrayList<>();
+    private final InputAudio input;
     private final Span span;
     private final long createdAtMs = System.currentTimeMillis();
     private ScheduledFuture<?> expiry;
@@ -74,6 +90,7 @@ public final class RealtimeSession {
         String id = Ids.session();
         long expiresAt = (createdAtMs + wiring.maxDuration().toMillis()) / 1000;
         this.config = SessionConfig.defaults(id, model, expiresAt, "");
+        this.input = new InputAudio(wiring.vadEngine(), config.toJson().path("audio").path("input"));
         this.loop = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("session-" + id).factory());
         this.span = wiring.tracer().spanBuilder("realtime.session").setParent(parent).startSpan();
         span.setAttribute("avb.session.id", id);
@@ -95,6 +112,7 @@ public final class RealtimeSession {
         run(() -> {
             if (caller.sessionDefaults() != null) {
                 config.apply(caller.sessionDefaults());
+                input.configure(config.toJson().path("audio").path("input"));
             }
             wiring.store().open(id(), caller, wiring.gatewayId(), createdAtMs,
                     createdAtMs + wiring.maxDuration().toMillis(), Json.write(config.toJson()));
@@ -190,6 +208,7 @@ public final class RealtimeSession {
             case "session.update" -> {
                 Fields.onlyKnown(event, "", Set.of("type", "event_id", "session"));
                 config.apply(Fields.required(event, "session", ""));
+                input.configure(config.toJson().path("audio").path("input"));
                 wiring.store().saveConfig(id(), Json.write(config.toJson()));
                 ObjectNode updated = Events.event("session.updated");
                 updated.set("session", config.toJson());
@@ -197,18 +216,30 @@ public final class RealtimeSession {
             }
             case "input_audio_buffer.append" -> {
                 Fields.onlyKnown(event, "", Set.of("type", "event_id", "audio"));
-                Fields.requiredString(event, "audio", "");
-                throw RealtimeError.invalidValue("audio", "Audio input is not available on this deployment: "
-                        + "it has no speech-to-text service yet. Send text with conversation.item.create.");
+                String audio = Fields.requiredString(event, "audio", "");
+                List<TurnDetector.Event> turns;
+                try {
+                    turns = input.append(audio);
+                } catch (AudioException e) {
+                    throw new RealtimeError(RealtimeError.INVALID_REQUEST, e.code(), e.getMessage(), e.param());
+                }
+                turns.forEach(this::onTurnEvent);
             }
             case "input_audio_buffer.commit" -> {
                 Fields.onlyKnown(event, "", Set.of("type", "event_id"));
-                throw new RealtimeError(RealtimeError.INVALID_REQUEST, "input_audio_buffer_commit_empty",
-                        "Error committing input audio buffer: buffer too small. Expected at least 100ms of "
-                                + "audio, but buffer only has 0.00ms of audio.", null);
+                long buffered = input.bufferedMs();
+                InputAudioBuffer.Committed committed = input.commitAll();
+                if (committed == null) {
+                    throw new RealtimeError(RealtimeError.INVALID_REQUEST, "input_audio_buffer_commit_empty",
+                            "Error committing input audio buffer: buffer too small. Expected at least 100ms of "
+                                    + "audio, but buffer only has " + String.format(java.util.Locale.ROOT, "%.2f", (double) buffered)
+                                    + "ms of audio.", null);
+                }
+                commitTurn(committed, false);
             }
             case "input_audio_buffer.clear" -> {
                 Fields.onlyKnown(event, "", Set.of("type", "event_id"));
+                input.clear();
                 send(Events.event("input_audio_buffer.cleared"));
             }
             case "output_audio_buffer.clear" -> throw RealtimeError.invalidEvent(
@@ -311,6 +342,11 @@ public final class RealtimeSession {
                             + ". Wait until the response is finished before creating a new one.", null);
         }
 
+        startResponse(params, inConversation, metadata, context);
+    }
+
+    private void startResponse(ObjectNode params, boolean inConversation, ObjectNode metadata,
+                               List<ObjectNode> context) {
         String responseId = Ids.response();
         Span responseSpan = wiring.tracer().spanBuilder("realtime.response")
                 .setParent(Context.current().with(span)).startSpan();
@@ -328,19 +364,191 @@ public final class RealtimeSession {
         response.sendCreated();
         send(wiring.rateLimits().event().put("event_id", Ids.event()));
 
-        ObjectNode body = ChatRequest.build(
-                params.has("instructions") ? params.get("instructions").asText() : config.instructions(),
-                context,
-                params.has("tools") ? params.get("tools") : config.tools(),
-                params.has("tool_choice") ? params.get("tool_choice") : config.toolChoice(),
-                response.maxOutputTokens(),
-                params.has("temperature") ? params.get("temperature") : config.temperature());
-        Telemetry.TraceHeaders trace = Telemetry.headers(responseSpan);
-        long deadline = System.currentTimeMillis() + wiring.maxDuration().toMillis();
-        wiring.pipeline().submit(new Envelope(Kinds.LLM_REQUEST, caller.tenantId(), caller.projectId(), id(),
-                responseId, "", 0, deadline, trace.traceparent(), trace.tracestate(),
-                Streams.gatewayStream(wiring.gatewayId()), 1, Json.write(body)));
-        armIdleTimer(response);
+        Runnable submit = () -> {
+            if (responses.get(responseId) != response) {
+                return; // cancelled while it waited for a transcript
+            }
+            ObjectNode body = ChatRequest.build(
+                    params.has("instructions") ? params.get("instructions").asText() : config.instructions(),
+                    context,
+                    params.has("tools") ? params.get("tools") : config.tools(),
+                    params.has("tool_choice") ? params.get("tool_choice") : config.toolChoice(),
+                    response.maxOutputTokens(),
+                    params.has("temperature") ? params.get("temperature") : config.temperature());
+            Telemetry.TraceHeaders trace = Telemetry.headers(responseSpan);
+            long deadline = System.currentTimeMillis() + wiring.maxDuration().toMillis();
+            wiring.workers().submit(Streams.LLM_JOBS, new Envelope(Kinds.LLM_REQUEST, caller.tenantId(),
+                    caller.projectId(), id(), responseId, "", 0, deadline, trace.traceparent(), trace.tracestate(),
+                    Streams.gatewayStream(wiring.gatewayId()), 1, Json.write(body)));
+            armIdleTimer(response);
+        };
+        Set<String> waitingOn = new HashSet<>();
+        context.forEach(item -> {
+            if (transcribing.containsKey(item.path("id").asText())) {
+                waitingOn.add(item.path("id").asText());
+            }
+        });
+        if (waitingOn.isEmpty()) {
+            submit.run();
+        } else {
+            // The model reads text: it answers once the turn's words are known.
+            deferred.add(new Deferred(waitingOn, submit));
+        }
+    }
+
+    /** A voice turn ended by the detector, or the idle timeout: answer it unless told not to. */
+    private void onTurnEvent(TurnDetector.Event turn) {
+        JsonNode turnDetection = config.toJson().path("audio").path("input").path("turn_detection");
+        switch (turn) {
+            case TurnDetector.SpeechStarted started -> {
+                send(Events.event("input_audio_buffer.speech_started")
+                        .put("audio_start_ms", started.audioStartMs()).put("item_id", input.nextItemId()));
+                if (conversationResponse != null && turnDetection.path("interrupt_response").asBoolean(true)) {
+                    cancel(conversationResponse, "turn_detected");
+                }
+            }
+            case TurnDetector.SpeechStopped stopped -> {
+                send(Events.event("input_audio_buffer.speech_stopped")
+                        .put("audio_end_ms", stopped.audioEndMs()).put("item_id", input.nextItemId()));
+                commitTurn(input.commitTurn(stopped.audioStartMs(), stopped.audioEndMs()),
+                        turnDetection.path("create_response").asBoolean(true));
+            }
+            case TurnDetector.Timeout timeout -> {
+                send(Events.event("input_audio_buffer.timeout_triggered")
+                        .put("audio_start_ms", timeout.audioStartMs()).put("audio_end_ms", timeout.audioEndMs())
+                        .put("item_id", input.nextItemId()));
+                commitTurn(input.commitTurn(timeout.audioStartMs(), timeout.audioEndMs()), true);
+            }
+        }
+    }
+
+    /** Makes a committed turn a user item and has it transcribed; {@code respond} answers it after. */
+    private void commitTurn(InputAudioBuffer.Committed committed, boolean respond) {
+        String itemId = input.takeItemId();
+        String previous = conversation.lastItemId();
+        send(Events.event("input_audio_buffer.committed").put("previous_item_id", previous).put("item_id", itemId));
+        ObjectNode item = Json.object();
+        item.put("id", itemId);
+        item.put("type", "message");
+        item.put("object", "realtime.item");
+        item.put("status", "completed");
+        item.put("role", "user");
+        item.putArray("content").addObject().put("type", "input_audio").putNull("transcript");
+        conversation.insert(item, null);
+        wiring.store().saveItem(id(), item, conversation.order());
+        ObjectNode added = Events.event("conversation.item.added");
+        added.put("previous_item_id", previous);
+        added.set("item", item.deepCopy());
+        send(added);
+
+        JsonNode transcription = config.toJson().path("audio").path("input").path("transcription");
+        ObjectNode job = Json.object();
+        String audio = java.util.Base64.getEncoder().encodeToString(committed.pcm16kBytes());
+        if (audio.length() <= INLINE_AUDIO_BASE64) {
+            job.put("audio", audio);
+        } else {
+            String key = Streams.sttAudioKey(id(), itemId);
+            wiring.workers().stash(key, audio, TRANSCRIPTION_TIMEOUT.multipliedBy(2));
+            job.put("audio_key", key);
+        }
+        job.put("language", transcription.path("language").asText(""));
+        job.put("prompt", transcription.path("prompt").asText(""));
+        Telemetry.TraceHeaders trace = Telemetry.headers(span);
+        wiring.workers().submit(Streams.STT_JOBS, new Envelope(Kinds.STT_REQUEST, caller.tenantId(),
+                caller.projectId(), id(), itemId, itemId, 0, System.currentTimeMillis() + TRANSCRIPTION_TIMEOUT.toMillis(),
+                trace.traceparent(), trace.tracestate(), Streams.gatewayStream(wiring.gatewayId()), 1, Json.write(job)));
+        transcribing.put(itemId, respond);
+        transcriptionTimers.put(itemId, wiring.timers().schedule(() -> run(() -> transcriptionFailed(itemId,
+                "transcription_timeout", "No transcript arrived within " + TRANSCRIPTION_TIMEOUT.toSeconds() + " s.")),
+                TRANSCRIPTION_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+    }
+
+    private void handleTranscript(Envelope envelope) {
+        String itemId = envelope.itemId();
+        if (!transcribing.containsKey(itemId)) {
+            return;
+        }
+        JsonNode payload;
+        try {
+            payload = Json.parse(envelope.payload());
+        } catch (JsonProcessingException e) {
+            transcriptionFailed(itemId, "invalid_worker_result", "The transcriber sent an unreadable result.");
+            return;
+        }
+        boolean reported = !config.toJson().path("audio").path("input").path("transcription").isNull();
+        switch (envelope.kind()) {
+            case Kinds.STT_DELTA -> {
+                if (reported) {
+                    send(Events.event("conversation.item.input_audio_transcription.delta").put("item_id", itemId)
+                            .put("content_index", 0).put("delta", payload.path("delta").asText("")));
+                }
+            }
+            case Kinds.STT_DONE -> {
+                String transcript = payload.path("transcript").asText("");
+                conversation.find(itemId).ifPresent(item -> {
+                    ((ObjectNode) item.path("content").path(0)).put("transcript", transcript);
+                    wiring.store().saveItem(id(), item, conversation.order());
+                    if (reported) {
+                        ObjectNode completed = Events.event("conversation.item.input_audio_transcription.completed");
+                        completed.put("item_id", itemId).put("content_index", 0).put("transcript", transcript);
+                        completed.putObject("usage").put("type", "duration")
+                                .put("seconds", payload.path("usage").path("seconds").asDouble(0));
+                        send(completed);
+                    }
+                    sendItemDone(item);
+                });
+                transcriptionEnded(itemId, true);
+            }
+            case Kinds.STT_ERROR -> transcriptionFailed(itemId, payload.path("code").asText("upstream_error"),
+                    payload.path("message").asText("Transcription failed."));
+            default -> {
+                // other kinds of later envelope versions
+            }
+        }
+    }
+
+    private void transcriptionFailed(String itemId, String code, String message) {
+        if (!transcribing.containsKey(itemId)) {
+            return;
+        }
+        wiring.workers().cancel(itemId);
+        if (config.toJson().path("audio").path("input").path("transcription").isNull()) {
+            // The client did not ask for transcripts, so a transcription.failed would be news to it.
+            send(Events.error(new RealtimeError(RealtimeError.SERVER_ERROR, code,
+                    "Your speech could not be transcribed, so it was not answered: " + message, null), null));
+        } else {
+            ObjectNode failed = Events.event("conversation.item.input_audio_transcription.failed");
+            failed.put("item_id", itemId).put("content_index", 0);
+            failed.putObject("error").put("type", RealtimeError.SERVER_ERROR).put("code", code).put("message", message);
+            send(failed);
+        }
+        conversation.find(itemId).ifPresent(this::sendItemDone);
+        transcriptionEnded(itemId, false);
+    }
+
+    private void transcriptionEnded(String itemId, boolean transcribed) {
+        boolean respond = Boolean.TRUE.equals(transcribing.remove(itemId));
+        ScheduledFuture<?> timer = transcriptionTimers.remove(itemId);
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        for (Deferred waiting : List.copyOf(deferred)) {
+            waiting.itemIds().remove(itemId);
+            if (waiting.itemIds().isEmpty()) {
+                deferred.remove(waiting);
+                waiting.submit().run();
+            }
+        }
+        if (respond && transcribed && conversationResponse == null) {
+            startResponse(Json.object(), true, null, conversation.items());
+        }
+    }
+
+    private void sendItemDone(ObjectNode item) {
+        ObjectNode done = Events.event("conversation.item.done");
+        done.put("previous_item_id", conversation.previousOf(item.path("id").asText()));
+        done.set("item", item.deepCopy());
+        send(done);
     }
 
     private List<ObjectNode> inputItems(JsonNode input) {
@@ -399,6 +607,10 @@ public final class RealtimeSession {
             endSession(reason, 1000);
             return;
         }
+        if (envelope.kind().startsWith("stt.")) {
+            handleTranscript(envelope);
+            return;
+        }
         ResponseStream response = responses.get(envelope.responseId());
         if (response == null) {
             return; // late result for a response that is already done or cancelled
@@ -410,7 +622,7 @@ public final class RealtimeSession {
     }
 
     private void cancel(ResponseStream response, String reason) {
-        wiring.pipeline().cancel(response.id());
+        wiring.workers().cancel(response.id());
         response.finish("cancelled", reason, null);
         forget(response);
     }
@@ -429,7 +641,7 @@ public final class RealtimeSession {
     private void armIdleTimer(ResponseStream response) {
         ScheduledFuture<?> previous = idleTimers.put(response.id(), wiring.timers().schedule(() -> run(() -> {
             if (responses.get(response.id()) == response) {
-                wiring.pipeline().cancel(response.id());
+                wiring.workers().cancel(response.id());
                 response.finish("failed", null, Events.failure("response_timeout",
                         "No model output arrived for " + wiring.responseIdleTimeout().toSeconds()
                                 + " s; the response was stopped."));
@@ -459,6 +671,9 @@ public final class RealtimeSession {
         for (ResponseStream response : List.copyOf(responses.values())) {
             cancel(response, "client_cancelled");
         }
+        transcribing.keySet().forEach(wiring.workers()::cancel);
+        transcriptionTimers.values().forEach(timer -> timer.cancel(false));
+        input.close();
         closed = true;
         if (expiry != null) {
             expiry.cancel(false);
@@ -499,6 +714,9 @@ public final class RealtimeSession {
         } catch (java.util.concurrent.RejectedExecutionException e) {
             // The session ended while the task was on its way.
         }
+    }
+
+    private record Deferred(Set<String> itemIds, Runnable submit) {
     }
 
     /** The session's side of its responses: they speak through it and write to its conversation. */

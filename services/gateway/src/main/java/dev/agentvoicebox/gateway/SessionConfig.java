@@ -77,16 +77,23 @@ public final class SessionConfig {
         validate(changes, "session", audioOutputAvailable);
         JsonNode turnDetection = changes.path("audio").path("input").get("turn_detection");
         if (turnDetection != null && turnDetection.isObject()) {
-            // A new turn detection type starts from that type's defaults, not the old type's fields.
-            String newType = turnDetection.path("type").asText(
-                    candidate.path("audio").path("input").path("turn_detection").path("type").asText("server_vad"));
-            String oldType = candidate.path("audio").path("input").path("turn_detection").path("type").asText("");
-            if (!newType.equals(oldType)) {
-                ((ObjectNode) candidate.path("audio").path("input")).set("turn_detection",
-                        "semantic_vad".equals(newType) ? semanticVadDefaults() : serverVadDefaults());
+            // Fields left out take their type's defaults, never the previous type's values.
+            ObjectNode filled = "semantic_vad".equals(turnDetection.path("type").asText())
+                    ? semanticVadDefaults() : serverVadDefaults();
+            filled.setAll((ObjectNode) turnDetection);
+            ((ObjectNode) changes.path("audio").path("input")).set("turn_detection", filled);
+        }
+        // The session and its audio sections merge key by key; each setting (a format, the
+        // transcription, turn detection, tools) is replaced whole, as the Realtime API does.
+        for (Map.Entry<String, JsonNode> field : changes.properties()) {
+            if ("audio".equals(field.getKey())) {
+                for (Map.Entry<String, JsonNode> side : field.getValue().properties()) {
+                    ((ObjectNode) candidate.path("audio").path(side.getKey())).setAll((ObjectNode) side.getValue());
+                }
+            } else {
+                candidate.set(field.getKey(), field.getValue());
             }
         }
-        Fields.merge(candidate, changes);
         session.removeAll();
         session.setAll(candidate);
     }

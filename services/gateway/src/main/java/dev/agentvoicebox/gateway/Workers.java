@@ -1,22 +1,33 @@
 package dev.agentvoicebox.gateway;
 
+import java.time.Duration;
+
 import dev.agentvoicebox.platform.StreamPublisher;
 import dev.agentvoicebox.protocol.Envelope;
-import dev.agentvoicebox.protocol.Streams;
 
-/** Sends response jobs to the llm workers and tells them to stop. */
-public final class LlmPipeline {
+import io.lettuce.core.api.StatefulRedisConnection;
+
+/** Sends jobs to the worker pools (llm, stt, tts) and tells them to stop. */
+public final class Workers {
     private final StreamPublisher publisher;
+    private final StatefulRedisConnection<String, String> redis;
 
-    public LlmPipeline(StreamPublisher publisher) {
-        this.publisher = publisher;
+    public Workers(StatefulRedisConnection<String, String> redis) {
+        this.redis = redis;
+        this.publisher = new StreamPublisher(redis);
     }
 
-    public void submit(Envelope job) {
-        publisher.publish(Streams.LLM_JOBS, job);
+    public void submit(String jobStream, Envelope job) {
+        publisher.publish(jobStream, job);
     }
 
-    public void cancel(String responseId) {
-        publisher.cancel(responseId);
+    /** Stops every worker's work for this id (a response, or a transcription's item). */
+    public void cancel(String id) {
+        publisher.cancel(id);
+    }
+
+    /** Puts a payload too large for a stream message beside it, for a worker to read once. */
+    public void stash(String key, String value, Duration ttl) {
+        redis.async().setex(key, ttl.toSeconds(), value);
     }
 }

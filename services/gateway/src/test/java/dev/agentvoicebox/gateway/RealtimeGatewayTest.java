@@ -31,13 +31,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RealtimeGatewayTest {
     private GatewayHarness harness;
     private Gateway gateway;
-    private LlmReplay llm;
+    private WorkerReplay llm;
 
     @BeforeAll
     void start() {
         harness = new GatewayHarness();
         gateway = harness.start("gw-test");
-        llm = new LlmReplay(harness.redis);
+        llm = new WorkerReplay(harness.redis);
     }
 
     @AfterAll
@@ -59,9 +59,7 @@ class RealtimeGatewayTest {
     }
 
     private static String userMessage(String text) {
-        return """
-                {"type":"conversation.item.create","item":{"type":"message","role":"user",
-                 "content":[{"type":"input_text","text":"%s"}]}}""".formatted(text);
+        return RealtimeGatewayTestMessages.userText(text);
     }
 
     @Test

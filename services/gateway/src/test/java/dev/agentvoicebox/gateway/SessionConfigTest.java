@@ -71,6 +71,16 @@ class SessionConfigTest {
     }
 
     @Test
+    void aFormatIsReplacedWholeSoARateDoesNotOutliveItsType() throws Exception {
+        SessionConfig config = fresh();
+        config.apply(json("{\"audio\":{\"input\":{\"format\":{\"type\":\"audio/pcmu\"}}}}"));
+        JsonNode format = config.toJson().path("audio").path("input").path("format");
+        assertEquals("audio/pcmu", format.path("type").asText());
+        assertEquals(true, format.path("rate").isMissingNode());
+        assertEquals("audio/pcm", config.toJson().path("audio").path("output").path("format").path("type").asText());
+    }
+
+    @Test
     void audioOutputIsRefusedUntilSpeechSynthesisExists() throws Exception {
         assertEquals("session.output_modalities", assertThrows(RealtimeError.class,
                 () -> fresh().apply(json("{\"output_modalities\":[\"audio\"]}"))).param());

@@ -12,15 +12,15 @@ import javax.sound.sampled.AudioSystem;
 import dev.agentvoicebox.platform.audio.Resampler;
 
 /** Test audio: generated silence and tones, speech synthesised with flite at test time, the VAD model. */
-final class Fixtures {
+public final class Fixtures {
     private Fixtures() {
     }
 
-    static short[] silence(int ms) {
+    public static short[] silence(int ms) {
         return new short[ms * 16];
     }
 
-    static short[] tone(double hz, double amplitude, int ms, int rate) {
+    public static short[] tone(double hz, double amplitude, int ms, int rate) {
         short[] out = new short[ms * rate / 1000];
         for (int i = 0; i < out.length; i++) {
             out[i] = (short) Math.round(amplitude * 32767 * Math.sin(2 * Math.PI * hz * i / rate));
@@ -29,7 +29,7 @@ final class Fixtures {
     }
 
     /** {@code text} spoken by flite, as 16 kHz PCM16. */
-    static short[] speech(String text) throws Exception {
+    public static short[] speech(String text) throws Exception {
         Path dir = Files.createDirectories(Path.of("target", "tmp"));
         Path wav = Files.createTempFile(dir, "speech", ".wav");
         try {
@@ -49,7 +49,7 @@ final class Fixtures {
         }
     }
 
-    static short[] concat(short[]... parts) {
+    public static short[] concat(short[]... parts) {
         short[] out = new short[0];
         for (short[] part : parts) {
             int at = out.length;

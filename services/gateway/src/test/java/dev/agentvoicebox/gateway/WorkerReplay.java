@@ -18,19 +18,29 @@ import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 
 /**
- * Plays the llm worker's side of the stream contract by hand, so gateway tests choose exactly what
- * a worker sends: reads jobs from {@code avb:jobs:llm} and replies on the job's {@code reply_to}.
+ * Plays a worker's side of the stream contract by hand, so gateway tests choose exactly what a
+ * worker sends: reads jobs from {@code avb:jobs:llm} (or another job stream) and replies on the
+ * job's {@code reply_to}.
  */
-final class LlmReplay implements AutoCloseable {
+final class WorkerReplay implements AutoCloseable {
     private final StatefulRedisConnection<String, String> connection;
     private final StreamPublisher publisher;
+    private final String stream;
+    private final String group;
     private long seq;
 
-    LlmReplay(RedisConnections redis) {
+    WorkerReplay(RedisConnections redis) {
+        this(redis, Streams.LLM_JOBS, Streams.LLM_GROUP);
+    }
+
+    /** The same, for another worker pool's jobs (stt, tts). */
+    WorkerReplay(RedisConnections redis, String stream, String group) {
         this.connection = redis.dedicated();
         this.publisher = new StreamPublisher(redis.shared());
+        this.stream = stream;
+        this.group = group;
         try {
-            connection.sync().xgroupCreate(XReadArgs.StreamOffset.from(Streams.LLM_JOBS, "0"), Streams.LLM_GROUP,
+            connection.sync().xgroupCreate(XReadArgs.StreamOffset.from(stream, "0"), group,
                     XGroupCreateArgs.Builder.mkstream());
         } catch (RedisBusyException e) {
             // created by an earlier test
@@ -39,13 +49,13 @@ final class LlmReplay implements AutoCloseable {
 
     Envelope nextJob() {
         List<StreamMessage<String, String>> messages = connection.sync().xreadgroup(
-                Consumer.from(Streams.LLM_GROUP, "replay"),
+                Consumer.from(group, "replay"),
                 XReadArgs.Builder.block(Duration.ofSeconds(10)).count(1),
-                XReadArgs.StreamOffset.lastConsumed(Streams.LLM_JOBS));
+                XReadArgs.StreamOffset.lastConsumed(stream));
         if (messages.isEmpty()) {
-            throw new AssertionError("no llm job within 10 s");
+            throw new AssertionError("no job on " + stream + " within 10 s");
         }
-        connection.sync().xack(Streams.LLM_JOBS, Streams.LLM_GROUP, messages.get(0).getId());
+        connection.sync().xack(stream, group, messages.get(0).getId());
         return Envelope.fromFields(messages.get(0).getBody());
     }
 

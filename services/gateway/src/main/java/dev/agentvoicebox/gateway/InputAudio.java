@@ -1,0 +1,113 @@
+package dev.agentvoicebox.gateway;
+
+import java.util.List;
+
+import dev.agentvoicebox.gateway.audio.AudioException;
+import dev.agentvoicebox.gateway.audio.AudioFormat;
+import dev.agentvoicebox.gateway.audio.InputAudioBuffer;
+import dev.agentvoicebox.gateway.audio.TurnDetection;
+import dev.agentvoicebox.gateway.audio.TurnDetector;
+import dev.agentvoicebox.gateway.audio.VadEngine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * A session's input audio: the buffer in the session's input format and, unless turns are manual,
+ * the turn detector fed from it. Follows session.update: a new format starts a new buffer at the
+ * same audio time, a new turn_detection retunes (or removes) the detector.
+ */
+final class InputAudio implements AutoCloseable {
+    private final VadEngine vadEngine;
+    private InputAudioBuffer buffer;
+    private TurnDetector detector;
+    /** The id the next user audio item gets, announced already in speech_started. */
+    private String nextItemId;
+
+    InputAudio(VadEngine vadEngine, JsonNode inputConfig) {
+        this.vadEngine = vadEngine;
+        configure(inputConfig);
+    }
+
+    /** Applies {@code audio.input} of the session (already validated). */
+    void configure(JsonNode inputConfig) {
+        AudioFormat format;
+        try {
+            format = AudioFormat.fromGa(inputConfig.path("format"), "session.audio.input.format");
+        } catch (AudioException e) {
+            throw new IllegalStateException("a validated session has a known format", e);
+        }
+        long now = buffer == null ? 0 : buffer.writtenMs();
+        if (buffer == null || buffer.format() != format) {
+            buffer = new InputAudioBuffer(format, now);
+        }
+        TurnDetection turns = TurnDetection.fromJson(inputConfig.get("turn_detection"));
+        if (turns == null) {
+            if (detector != null) {
+                detector.close();
+                detector = null;
+            }
+        } else if (detector == null) {
+            detector = new TurnDetector(vadEngine.open(), turns, now);
+        } else {
+            detector.configure(turns);
+        }
+    }
+
+    /** Appends the client's audio; returns what the turn detector saw in it (none for manual turns). */
+    List<TurnDetector.Event> append(String base64) throws AudioException {
+        short[] at16k = buffer.append(base64);
+        return detector == null ? List.of() : detector.feed(at16k);
+    }
+
+    InputAudioBuffer.Committed commitTurn(long fromMs, long toMs) {
+        return buffer.commit(fromMs, toMs);
+    }
+
+    /** The whole buffer, for a client commit; null when it holds under 100 ms. */
+    InputAudioBuffer.Committed commitAll() {
+        InputAudioBuffer.Committed committed = buffer.commit();
+        if (committed != null && detector != null) {
+            detector.reset(buffer.writtenMs());
+        }
+        return committed;
+    }
+
+    long bufferedMs() {
+        return buffer.bufferedMs();
+    }
+
+    void clear() {
+        buffer.clear();
+        if (detector != null) {
+            detector.reset(buffer.writtenMs());
+        }
+    }
+
+    /** Starts the idle timer when the assistant stops speaking (server_vad idle_timeout_ms). */
+    void assistantFinished() {
+        if (detector != null) {
+            detector.armIdleTimeout(buffer.writtenMs());
+        }
+    }
+
+    String nextItemId() {
+        if (nextItemId == null) {
+            nextItemId = Ids.item();
+        }
+        return nextItemId;
+    }
+
+    /** The announced id, now used by a committed item: the next turn gets a new one. */
+    String takeItemId() {
+        String id = nextItemId();
+        nextItemId = null;
+        return id;
+    }
+
+    @Override
+    public void close() {
+        if (detector != null) {
+            detector.close();
+        }
+    }
+}
