@@ -18,13 +18,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SessionLimitsTest {
     private GatewayHarness harness;
     private Gateway gateway;
-    private LlmReplay llm;
+    private WorkerReplay llm;
 
     @BeforeAll
     void start() {
         harness = new GatewayHarness();
         gateway = harness.start("gw-limits", Duration.ofSeconds(3), Duration.ofMillis(1500));
-        llm = new LlmReplay(harness.redis);
+        llm = new WorkerReplay(harness.redis);
     }
 
     @AfterAll
