@@ -8,7 +8,7 @@ cd "$ROOT"
 
 OPA="$AVB_DIR/bin/opa"
 COVERAGE_MIN=90
-DIRS=(policies/envoy policies/session policies/data)
+DIRS=(policies/envoy policies/session policies/system policies/data)
 OUT="$AVB_DIR/policy/policy.tar.gz"
 
 [[ -x $OPA ]] || die "$OPA not found: run 'make tools'"

@@ -1,0 +1,139 @@
+package dev.agentvoicebox.tenants;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * The OPA Envoy binary from {@code .avb/bin} (installed by {@code make tools}) as a child process:
+ * ext_authz gRPC and REST on free loopback ports, the policy bundle built from {@code policies/},
+ * the tenants data bundle polled every second, decision logs on stdout (captured to a file).
+ */
+final class OpaProcess implements AutoCloseable {
+    final int grpcPort;
+    final int restPort;
+    final Path log;
+    private final Process process;
+
+    private OpaProcess(Process process, int grpcPort, int restPort, Path log) {
+        this.process = process;
+        this.grpcPort = grpcPort;
+        this.restPort = restPort;
+        this.log = log;
+    }
+
+    static Path binary(String name) {
+        Path bin = TestStack.REPO.resolve(".avb/bin").resolve(name);
+        if (!Files.isExecutable(bin)) {
+            String message = bin + " is missing: run 'make tools'";
+            if ("true".equals(System.getenv("CI"))) {
+                fail(message);
+            }
+            Assumptions.abort(message);
+        }
+        return bin;
+    }
+
+    /** Builds the policy bundle the way make policy-test does. */
+    static Path policyBundle(Path work) throws IOException, InterruptedException {
+        Path out = work.resolve("policy.tar.gz");
+        Process build = new ProcessBuilder(binary("opa").toString(), "build", "-b", "policies/envoy", "policies/session", "policies/system",
+                "policies/data", "--ignore", "*_test.rego", "-r", "test", "-o", out.toString())
+                .directory(TestStack.REPO.toFile()).redirectErrorStream(true).start();
+        String output = new String(build.getInputStream().readAllBytes());
+        if (build.waitFor() != 0) {
+            fail("opa build failed: " + output);
+        }
+        return out;
+    }
+
+    static OpaProcess start(Path work, int tenantsPort, int grpc) throws IOException, InterruptedException {
+        Path policy = policyBundle(work);
+        int rest = freePort();
+        Path config = work.resolve("opa.yaml");
+        Files.writeString(config, """
+                services:
+                  tenants:
+                    url: http://127.0.0.1:%d
+                bundles:
+                  tenants:
+                    service: tenants
+                    resource: /bundles/tenants.tar.gz
+                    polling:
+                      min_delay_seconds: 1
+                      max_delay_seconds: 1
+                decision_logs:
+                  console: true
+                plugins:
+                  envoy_ext_authz_grpc:
+                    addr: 127.0.0.1:%d
+                    path: envoy/authz/allow
+                """.formatted(tenantsPort, grpc));
+        Path log = work.resolve("opa.log");
+        Process p = new ProcessBuilder(List.of(binary("opa-envoy").toString(), "run", "--server",
+                "--addr", "127.0.0.1:" + rest, "--diagnostic-addr", "127.0.0.1:" + freePort(),
+                "--config-file", config.toString(), "--bundle", policy.toString(), "--log-format", "json"))
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        OpaProcess opa = new OpaProcess(p, grpc, rest, log);
+        opa.awaitBundles(Duration.ofSeconds(30));
+        return opa;
+    }
+
+    /** OPA's /health?bundles answers 200 once every configured bundle is activated. */
+    private void awaitBundles(Duration timeout) throws IOException, InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < end) {
+            if (!process.isAlive()) {
+                fail("opa-envoy exited: " + Files.readString(log));
+            }
+            try {
+                HttpResponse<String> r = TestStack.HTTP.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + restPort + "/health?bundles&plugins")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(100);
+        }
+        fail("opa-envoy not ready: " + Files.readString(log));
+    }
+
+    String logText() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(5, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+    }
+}
