@@ -1,0 +1,161 @@
+package dev.agentvoicebox.tts;
+
+import java.lang.management.ManagementFactory;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.logging.Logger;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.agentvoicebox.platform.JobConsumer;
+import dev.agentvoicebox.platform.RedisConnections;
+import dev.agentvoicebox.platform.Settings;
+import dev.agentvoicebox.platform.StreamPublisher;
+import dev.agentvoicebox.platform.Telemetry;
+import dev.agentvoicebox.protocol.Streams;
+
+import io.helidon.config.Config;
+import io.helidon.health.HealthCheckResponse;
+import io.helidon.health.HealthCheckType;
+import io.helidon.http.HeaderValues;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.observe.ObserveFeature;
+import io.helidon.webserver.observe.health.HealthObserver;
+
+/**
+ * The worker's object graph: settings → voice catalog and engines → Redis → job consumer → HTTP
+ * server with {@code GET /v1/tts/voices} and health.
+ */
+final class TtsService implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(TtsService.class.getName());
+
+    private final Telemetry telemetry;
+    private final RedisConnections redis;
+    private final JobConsumer consumer;
+    private final WebServer server;
+
+    private TtsService(Telemetry telemetry, RedisConnections redis, JobConsumer consumer, WebServer server) {
+        this.telemetry = telemetry;
+        this.redis = redis;
+        this.consumer = consumer;
+        this.server = server;
+    }
+
+    static TtsService start(Settings settings, Map<String, String> environment) {
+        ObjectMapper json = new ObjectMapper();
+        VoiceCatalog catalog = catalog(settings);
+        Map<String, Engine> engines = engines(settings, environment, json, catalog);
+        Telemetry telemetry = Telemetry.start("tts");
+        RedisConnections redis = new RedisConnections(settings.get("AVB_REDIS_URL", "app.redis.url", "redis://127.0.0.1:6390"));
+        String workerId = settings.get("AVB_WORKER_ID", "app.worker-id", defaultWorkerId());
+        JobConsumer.Options options = JobConsumer.Options.defaults()
+                .withConcurrency(settings.getInt("AVB_TTS_CONCURRENCY", "app.tts.concurrency", 8))
+                .withShutdownGrace(Duration.ofMillis(settings.getLong("AVB_TTS_SHUTDOWN_GRACE_MS", "app.tts.shutdown-grace-ms", 10_000)));
+        TtsWorker worker = new TtsWorker(catalog, engines, new StreamPublisher(redis.shared()), json, telemetry.tracer(),
+                settings.getInt("AVB_TTS_CHUNK_MS", "app.tts.chunk-ms", 200));
+        JobConsumer consumer = new JobConsumer(redis, Streams.TTS_JOBS, Streams.TTS_GROUP, workerId, worker, null, options);
+        consumer.start();
+
+        String voices = voicesJson(json, catalog, engines);
+        HealthObserver health = HealthObserver.builder()
+                .details(true)
+                .useSystemServices(false)
+                .addCheck(() -> HealthCheckResponse.builder()
+                        .status(redis.healthy())
+                        .detail("redis", redis.healthy() ? "reachable" : "unreachable")
+                        .detail("engines", String.join(",", engines.keySet()))
+                        .build(), HealthCheckType.READINESS, "tts")
+                .build();
+        Config config = settings.config();
+        WebServer server = WebServer.builder()
+                .config(config.get("server"))
+                .host(settings.get("AVB_TTS_HOST", "server.host", "127.0.0.1"))
+                .port(settings.getInt("AVB_TTS_PORT", "server.port", 8503))
+                .featuresDiscoverServices(false)
+                .addFeature(ObserveFeature.just(health))
+                .routing(routing -> routing.get("/v1/tts/voices", (req, res) -> {
+                    res.header(HeaderValues.CONTENT_TYPE_JSON);
+                    res.send(voices);
+                }))
+                .build()
+                .start();
+        LOG.info(() -> "tts worker " + workerId + " on http://" + server.prototype().host() + ":" + server.port()
+                + " (voices at /v1/tts/voices, health at /observe/health)");
+        return new TtsService(telemetry, redis, consumer, server);
+    }
+
+    static VoiceCatalog catalog(Settings settings) {
+        Map<String, String> overrides = new LinkedHashMap<>();
+        Config voices = settings.config().get("app.tts.voices");
+        voices.asMap().orElse(Map.of()).forEach((key, value) -> overrides.put(key.substring(key.lastIndexOf('.') + 1), value));
+        settings.find("AVB_TTS_VOICES", "app.tts.voice-overrides").ifPresent(spec -> overrides.putAll(VoiceCatalog.parseOverrides(spec)));
+        return VoiceCatalog.of(settings.get("AVB_TTS_ENGINE", "app.tts.engine", "espeak"), overrides);
+    }
+
+    /** The engines some catalog voice uses; a local one that cannot run here fails the start. */
+    static Map<String, Engine> engines(Settings settings, Map<String, String> environment, ObjectMapper json,
+                                       VoiceCatalog catalog) {
+        long timeoutMs = settings.getLong("AVB_TTS_TIMEOUT_MS", "app.tts.timeout-ms", 30_000);
+        Map<String, Engine> engines = new LinkedHashMap<>();
+        for (String name : catalog.engines()) {
+            Engine engine = switch (name) {
+                case "espeak" -> new EspeakEngine(settings.get("AVB_ESPEAK_BIN", "app.tts.espeak.binary", "espeak-ng"), timeoutMs);
+                case "flite" -> new FliteEngine(settings.get("AVB_FLITE_BIN", "app.tts.flite.binary", "flite"),
+                        Path.of(System.getProperty("java.io.tmpdir")), timeoutMs);
+                case "freetts" -> new FreeTtsEngine();
+                case "openai" -> {
+                    String base = settings.find("AVB_TTS_BASE_URL", "app.tts.base-url").orElseThrow(
+                            () -> new IllegalArgumentException("voices on the openai engine need AVB_TTS_BASE_URL"));
+                    HttpClient http = HttpClient.newBuilder()
+                            .connectTimeout(Duration.ofMillis(Math.min(timeoutMs, 10_000)))
+                            .followRedirects(HttpClient.Redirect.NEVER)
+                            .build();
+                    yield new OpenAiEngine(http, json, base, environment.getOrDefault("AVB_TTS_API_KEY", ""),
+                            settings.get("AVB_TTS_MODEL", "app.tts.model", "gpt-4o-mini-tts"), Duration.ofMillis(timeoutMs));
+                }
+                default -> throw new IllegalArgumentException("unknown tts engine " + name);
+            };
+            if (!engine.available()) {
+                throw new IllegalStateException("tts engine " + name + " is not installed here (make tools installs"
+                        + " espeak-ng and flite)");
+            }
+            engines.put(name, engine);
+            LOG.info(() -> "tts engine: " + name + (engine instanceof OpenAiEngine o ? " (model " + o.model() + ")" : ""));
+        }
+        return engines;
+    }
+
+    private static String voicesJson(ObjectMapper json, VoiceCatalog catalog, Map<String, Engine> engines) {
+        ObjectNode root = json.createObjectNode().put("object", "list");
+        ArrayNode data = root.putArray("data");
+        for (VoiceCatalog.Voice voice : catalog.all()) {
+            data.addObject().put("id", voice.id()).put("object", "voice").put("engine", voice.engine())
+                    .put("engine_voice", voice.engineVoice());
+        }
+        return root.toString();
+    }
+
+    private static String defaultWorkerId() {
+        String host = System.getenv().getOrDefault("HOSTNAME", "local");
+        return "tts-" + host + "-" + ManagementFactory.getRuntimeMXBean().getPid() + "-"
+                + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    int port() {
+        return server.port();
+    }
+
+    @Override
+    public void close() {
+        consumer.close();
+        server.stop();
+        redis.close();
+        telemetry.close();
+    }
+}
