@@ -75,6 +75,8 @@ public final class RealtimeSession {
     /** Responses whose context holds an item still being transcribed; each submits when its set empties. */
     private final List<Deferred> deferred = new ArrayList<>();
     private final InputAudio input;
+    /** The sentences of each assistant audio item with their durations, so truncation knows what was heard. */
+    private final Map<String, List<Spoken>> spokenAudio = new HashMap<>();
     private final Span span;
     private final long createdAtMs = System.currentTimeMillis();
     private ScheduledFuture<?> expiry;
@@ -255,6 +257,7 @@ public final class RealtimeSession {
                 Fields.onlyKnown(event, "", Set.of("type", "event_id", "item_id"));
                 String itemId = existingItem(event).path("id").asText();
                 conversation.delete(itemId);
+                spokenAudio.remove(itemId);
                 wiring.store().deleteItem(id(), itemId, conversation.order());
                 send(Events.event("conversation.item.deleted").put("item_id", itemId));
             }
@@ -309,13 +312,29 @@ public final class RealtimeSession {
             throw RealtimeError.invalidValue("content_index", "Item '" + item.path("id").asText()
                     + "' has no content part " + contentIndex + ".");
         }
-        if (!"output_audio".equals(part.path("type").asText())) {
-            throw RealtimeError.invalidValue("content_index", "Content part " + contentIndex + " of item '"
-                    + item.path("id").asText() + "' has no audio to truncate (audio_end_ms " + audioEndMs
-                    + " exceeds its 0 ms of audio).");
+        List<Spoken> spoken = spokenAudio.getOrDefault(item.path("id").asText(), List.of());
+        long totalMs = spoken.stream().mapToLong(Spoken::durationMs).sum();
+        if (!"output_audio".equals(part.path("type").asText()) || audioEndMs > totalMs) {
+            throw RealtimeError.invalidValue("audio_end_ms", "audio_end_ms " + audioEndMs + " exceeds the "
+                    + totalMs + " ms of audio in content part " + contentIndex + " of item '"
+                    + item.path("id").asText() + "'.");
         }
-        // Audio parts arrive with speech synthesis; until then no item can reach this point.
-        throw RealtimeError.invalidValue("content_index", "Audio truncation is not available on this deployment.");
+        // What was heard stays in the transcript: whole sentences, then the played share of the next.
+        StringBuilder heard = new StringBuilder();
+        long at = 0;
+        for (Spoken sentence : spoken) {
+            if (at + sentence.durationMs() <= audioEndMs) {
+                heard.append(sentence.text()).append(' ');
+            } else if (at < audioEndMs) {
+                int chars = (int) (sentence.text().length() * (audioEndMs - at) / Math.max(1, sentence.durationMs()));
+                heard.append(sentence.text(), 0, chars);
+            }
+            at += sentence.durationMs();
+        }
+        ((ObjectNode) part).put("transcript", heard.toString().strip());
+        wiring.store().saveItem(id(), item, conversation.order());
+        send(Events.event("conversation.item.truncated").put("item_id", item.path("id").asText())
+                .put("content_index", contentIndex).put("audio_end_ms", audioEndMs));
     }
 
     private void createResponse(ObjectNode event) {
@@ -333,7 +352,7 @@ public final class RealtimeSession {
         }
         ObjectNode overrides = params.deepCopy();
         overrides.remove(List.of("conversation", "input", "metadata"));
-        SessionConfig.validate(overrides, "response", false);
+        SessionConfig.validate(overrides, "response");
         ObjectNode metadata = metadata(params.get("metadata"));
         List<ObjectNode> context = params.has("input") ? inputItems(params.get("input")) : conversation.items();
         if (inConversation && conversationResponse != null) {
@@ -353,10 +372,14 @@ public final class RealtimeSession {
         responseSpan.setAttribute("avb.response.id", responseId);
         responseSpan.setAttribute("avb.session.id", id());
         responseSpan.setAttribute("gen_ai.operation.name", "chat");
+        ObjectNode audioOutput = config.audioOutput().deepCopy();
+        if (params.path("audio").path("output") instanceof ObjectNode override) {
+            audioOutput.setAll(override);
+        }
         ResponseStream response = new ResponseStream(responseId, inConversation ? conversation.id() : null, metadata,
                 params.has("output_modalities") ? params.get("output_modalities") : config.outputModalities(),
                 params.has("max_output_tokens") ? params.get("max_output_tokens") : config.maxOutputTokens(),
-                config.audioOutput(), responseSpan, responseHost);
+                audioOutput, responseSpan, responseHost);
         responses.put(responseId, response);
         if (inConversation) {
             conversationResponse = response;
@@ -629,6 +652,7 @@ public final class RealtimeSession {
 
     private void forget(ResponseStream response) {
         responses.remove(response.id());
+        input.assistantFinished();
         if (conversationResponse == response) {
             conversationResponse = null;
         }
@@ -719,6 +743,10 @@ public final class RealtimeSession {
     private record Deferred(Set<String> itemIds, Runnable submit) {
     }
 
+    /** One sentence of an assistant audio item and how long it plays. */
+    private record Spoken(String text, long durationMs) {
+    }
+
     /** The session's side of its responses: they speak through it and write to its conversation. */
     private final class ResponseHost implements ResponseStream.Host {
         @Override
@@ -734,6 +762,26 @@ public final class RealtimeSession {
         @Override
         public void saveItem(ObjectNode item) {
             wiring.store().saveItem(id(), item, conversation.order());
+        }
+
+        @Override
+        public void synthesize(ResponseStream response, String itemId, int segment, String text) {
+            ObjectNode job = Json.object();
+            job.put("text", text);
+            job.put("voice", response.audioOutput().path("voice").asText("alloy"));
+            job.put("speed", response.audioOutput().path("speed").asDouble(1.0));
+            job.put("rate", response.outputFormat().rate());
+            job.put("segment", segment);
+            Telemetry.TraceHeaders trace = Telemetry.headers(response.span());
+            wiring.workers().submit(Streams.TTS_JOBS, new Envelope(Kinds.TTS_REQUEST, caller.tenantId(),
+                    caller.projectId(), id(), response.id(), itemId, segment,
+                    System.currentTimeMillis() + wiring.responseIdleTimeout().toMillis(), trace.traceparent(),
+                    trace.tracestate(), Streams.gatewayStream(wiring.gatewayId()), 1, Json.write(job)));
+        }
+
+        @Override
+        public void spoken(String itemId, String text, long durationMs) {
+            spokenAudio.computeIfAbsent(itemId, k -> new ArrayList<>()).add(new Spoken(text, durationMs));
         }
     }
 }

@@ -5,6 +5,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.agentvoicebox.gateway.audio.AudioException;
+import dev.agentvoicebox.gateway.audio.AudioFormat;
+import dev.agentvoicebox.gateway.audio.SentenceSplitter;
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Kinds;
 
@@ -29,6 +32,12 @@ final class ResponseStream {
 
         /** Persists an item of the default conversation after it changed. */
         void saveItem(ObjectNode item);
+
+        /** Sends one sentence of an audio response to the tts workers. */
+        void synthesize(ResponseStream response, String itemId, int segment, String text);
+
+        /** How long the audio of one sentence of an assistant item lasts, for truncation. */
+        void spoken(String itemId, String text, long durationMs);
     }
 
     private final String id;
@@ -45,11 +54,21 @@ final class ResponseStream {
     private final Map<String, StringBuilder> emitted = new HashMap<>();
     /** Per output slot, what the current attempt has produced so far. */
     private final Map<String, StringBuilder> attemptText = new HashMap<>();
+    /** Audio responses speak the text: sentence by sentence through tts, played in order. */
+    private final boolean audio;
+    private final AudioFormat outputFormat;
+    private final SentenceSplitter sentences = new SentenceSplitter();
+    private final List<Segment> segments = new ArrayList<>();
+    private int playing;
+    /** The model finished; the response ends with these once the last sentence is spoken. */
+    private String pendingStatus;
+    private String pendingReason;
     private Output message;
     private int attempt = 1;
     private long inputTokens;
     private long outputTokens;
     private boolean firstDelta;
+    private boolean firstAudio;
     private boolean finished;
 
     ResponseStream(String id, String conversationId, ObjectNode metadata, JsonNode outputModalities,
@@ -62,6 +81,16 @@ final class ResponseStream {
         this.audioOutput = audioOutput.deepCopy();
         this.span = span;
         this.host = host;
+        this.audio = "audio".equals(this.outputModalities.path(0).asText());
+        this.outputFormat = formatOf(this.audioOutput.path("format"));
+    }
+
+    private static AudioFormat formatOf(JsonNode format) {
+        try {
+            return AudioFormat.fromGa(format, "audio.output.format");
+        } catch (AudioException e) {
+            throw new IllegalStateException("a validated session has a known output format", e);
+        }
     }
 
     String id() {
@@ -80,6 +109,14 @@ final class ResponseStream {
         return span;
     }
 
+    AudioFormat outputFormat() {
+        return outputFormat;
+    }
+
+    ObjectNode audioOutput() {
+        return audioOutput;
+    }
+
     JsonNode maxOutputTokens() {
         return maxOutputTokens;
     }
@@ -92,13 +129,8 @@ final class ResponseStream {
 
     /** Applies one worker result; returns true when it finished the response. */
     boolean accept(Envelope envelope) {
-        if (finished || envelope.attempt() < attempt) {
-            return finished; // a superseded attempt of a reclaimed job
-        }
-        if (envelope.attempt() > attempt) {
-            attempt = envelope.attempt();
-            attemptText.clear();
-            span.addEvent("avb.llm.job_reclaimed");
+        if (finished) {
+            return true;
         }
         JsonNode payload;
         try {
@@ -106,6 +138,18 @@ final class ResponseStream {
         } catch (JsonProcessingException e) {
             finish("failed", null, Events.failure("invalid_worker_result", "A worker sent an unreadable result."));
             return true;
+        }
+        if (envelope.kind().startsWith("tts.")) {
+            speech(envelope, payload);
+            return finished;
+        }
+        if (envelope.attempt() < attempt) {
+            return false; // a superseded attempt of a reclaimed job
+        }
+        if (envelope.attempt() > attempt) {
+            attempt = envelope.attempt();
+            attemptText.clear();
+            span.addEvent("avb.llm.job_reclaimed");
         }
         try {
             switch (envelope.kind()) {
@@ -133,10 +177,13 @@ final class ResponseStream {
         }
         Output out = message != null ? message : openMessage();
         out.text.append(fresh);
-        ObjectNode event = partEvent("response.output_text.delta", out);
+        ObjectNode event = partEvent(audio ? "response.output_audio_transcript.delta" : "response.output_text.delta", out);
         event.put("content_index", 0);
         event.put("delta", fresh);
         host.send(event);
+        if (audio) {
+            sentences.add(fresh).forEach(this::speak);
+        }
         if (!firstDelta) {
             firstDelta = true;
             span.addEvent("avb.first_delta");
@@ -154,7 +201,11 @@ final class ResponseStream {
         message = addOutput(item);
         ObjectNode partAdded = partEvent("response.content_part.added", message);
         partAdded.put("content_index", 0);
-        partAdded.putObject("part").put("type", "text").put("text", "");
+        if (audio) {
+            partAdded.putObject("part").put("type", "audio").put("transcript", "");
+        } else {
+            partAdded.putObject("part").put("type", "text").put("text", "");
+        }
         host.send(partAdded);
         return message;
     }
@@ -215,10 +266,109 @@ final class ResponseStream {
         JsonNode usage = payload.path("usage");
         inputTokens = usage.path("input_tokens").asLong(0);
         outputTokens = usage.path("output_tokens").asLong(0);
+        String status = "completed";
+        String reason = null;
         switch (payload.path("finish_reason").asText("stop")) {
-            case "length" -> finish("incomplete", "max_output_tokens", null);
-            case "content_filter" -> finish("incomplete", "content_filter", null);
-            default -> finish("completed", null, null);
+            case "length" -> {
+                status = "incomplete";
+                reason = "max_output_tokens";
+            }
+            case "content_filter" -> {
+                status = "incomplete";
+                reason = "content_filter";
+            }
+            default -> {
+            }
+        }
+        if (audio) {
+            String rest = sentences.flush();
+            if (rest != null) {
+                speak(rest);
+            }
+            pendingStatus = status;
+            pendingReason = reason;
+            finishWhenSpoken();
+        } else {
+            finish(status, reason, null);
+        }
+    }
+
+    /** One sentence to synthesise; its audio is played after every sentence before it. */
+    private void speak(String text) {
+        Segment segment = new Segment(segments.size(), text);
+        segments.add(segment);
+        host.synthesize(this, message.item.path("id").asText(), segment.index, text);
+    }
+
+    private void speech(Envelope envelope, JsonNode payload) {
+        int index = payload.path("segment").asInt(-1);
+        if (index < 0 || index >= segments.size()) {
+            return;
+        }
+        Segment segment = segments.get(index);
+        if (segment.done || envelope.attempt() < segment.attempt) {
+            return;
+        }
+        if (envelope.attempt() > segment.attempt) {
+            // A reclaimed sentence starts over; the samples already played are skipped.
+            segment.attempt = envelope.attempt();
+            segment.attemptSamples = 0;
+        }
+        switch (envelope.kind()) {
+            case Kinds.TTS_AUDIO -> {
+                short[] samples = dev.agentvoicebox.gateway.audio.Pcm16.fromBytes(
+                        java.util.Base64.getDecoder().decode(payload.path("audio").asText("")));
+                int skip = (int) Math.max(0, Math.min(samples.length, segment.received - segment.attemptSamples));
+                segment.attemptSamples += samples.length;
+                if (skip < samples.length) {
+                    short[] fresh = skip == 0 ? samples : java.util.Arrays.copyOfRange(samples, skip, samples.length);
+                    segment.received += fresh.length;
+                    segment.pending.add(fresh);
+                }
+            }
+            case Kinds.TTS_DONE -> {
+                segment.done = true;
+                segment.durationMs = payload.path("duration_ms").asLong(segment.received * 1000L / outputFormat.rate());
+            }
+            case Kinds.TTS_ERROR -> {
+                finish("failed", null, Events.failure(payload.path("code").asText("upstream_error"),
+                        "Speech synthesis failed: " + payload.path("message").asText("")));
+                return;
+            }
+            default -> {
+                return;
+            }
+        }
+        play();
+        finishWhenSpoken();
+    }
+
+    /** Sends the audio that is next in order: the current sentence's, then the following finished ones. */
+    private void play() {
+        while (playing < segments.size()) {
+            Segment segment = segments.get(playing);
+            for (short[] chunk : segment.pending) {
+                ObjectNode delta = partEvent("response.output_audio.delta", message);
+                delta.put("content_index", 0);
+                delta.put("delta", outputFormat.encodeBase64(chunk));
+                host.send(delta);
+                if (!firstAudio) {
+                    firstAudio = true;
+                    span.addEvent("avb.first_audio");
+                }
+            }
+            segment.pending.clear();
+            if (!segment.done) {
+                return;
+            }
+            host.spoken(message.item.path("id").asText(), segment.text, segment.durationMs);
+            playing++;
+        }
+    }
+
+    private void finishWhenSpoken() {
+        if (pendingStatus != null && playing == segments.size()) {
+            finish(pendingStatus, pendingReason, null);
         }
     }
 
@@ -261,7 +411,20 @@ final class ResponseStream {
         output.done = true;
         ObjectNode item = output.item;
         String text = output.text.toString();
-        if ("message".equals(item.path("type").asText())) {
+        if ("message".equals(item.path("type").asText()) && audio) {
+            ObjectNode audioDone = partEvent("response.output_audio.done", output);
+            audioDone.put("content_index", 0);
+            host.send(audioDone);
+            ObjectNode transcriptDone = partEvent("response.output_audio_transcript.done", output);
+            transcriptDone.put("content_index", 0);
+            transcriptDone.put("transcript", text);
+            host.send(transcriptDone);
+            ObjectNode partDone = partEvent("response.content_part.done", output);
+            partDone.put("content_index", 0);
+            partDone.putObject("part").put("type", "audio").put("transcript", text);
+            host.send(partDone);
+            ((ArrayNode) item.get("content")).removeAll().addObject().put("type", "output_audio").put("transcript", text);
+        } else if ("message".equals(item.path("type").asText())) {
             ObjectNode textDone = partEvent("response.output_text.done", output);
             textDone.put("content_index", 0);
             textDone.put("text", text);
@@ -355,6 +518,24 @@ final class ResponseStream {
     private static final class Diverged extends RuntimeException {
         Diverged() {
             super(null, null, false, false);
+        }
+    }
+
+    private static final class Segment {
+        final int index;
+        final String text;
+        final List<short[]> pending = new ArrayList<>();
+        /** Samples of this sentence taken so far, across attempts. */
+        long received;
+        /** Samples the current attempt has sent. */
+        long attemptSamples;
+        int attempt = 1;
+        boolean done;
+        long durationMs;
+
+        Segment(int index, String text) {
+            this.index = index;
+            this.text = text;
         }
     }
 

@@ -27,11 +27,9 @@ public final class SessionConfig {
     private static final Set<String> TOOL_CHOICE_MODES = Set.of("auto", "none", "required");
 
     private final ObjectNode session;
-    private final boolean audioOutputAvailable;
 
-    private SessionConfig(ObjectNode session, boolean audioOutputAvailable) {
+    private SessionConfig(ObjectNode session) {
         this.session = session;
-        this.audioOutputAvailable = audioOutputAvailable;
     }
 
     /** The defaults a new session starts from, before any client update. */
@@ -61,11 +59,11 @@ public final class SessionConfig {
         s.put("truncation", "auto");
         s.putNull("prompt");
         s.put("expires_at", expiresAtSeconds);
-        return new SessionConfig(s, false);
+        return new SessionConfig(s);
     }
 
     public static SessionConfig fromJson(ObjectNode session) {
-        return new SessionConfig(session.deepCopy(), false);
+        return new SessionConfig(session.deepCopy());
     }
 
     /** Validates {@code update} (the {@code session} of a session.update) and applies it. */
@@ -74,7 +72,7 @@ public final class SessionConfig {
         ObjectNode changes = Fields.object(update, "session").deepCopy();
         Fields.onlyKnown(changes, "session", SESSION_FIELDS);
         READ_ONLY.forEach(changes::remove);
-        validate(changes, "session", audioOutputAvailable);
+        validate(changes, "session");
         JsonNode turnDetection = changes.path("audio").path("input").get("turn_detection");
         if (turnDetection != null && turnDetection.isObject()) {
             // Fields left out take their type's defaults, never the previous type's values.
@@ -102,7 +100,7 @@ public final class SessionConfig {
      * The checks shared by session.update and response.create overrides. Per-field, so a response
      * override is held to the same rules as the session it overrides.
      */
-    static void validate(ObjectNode changes, String path, boolean audioOutputAvailable) {
+    static void validate(ObjectNode changes, String path) {
         for (Map.Entry<String, JsonNode> field : changes.properties()) {
             String name = field.getKey();
             JsonNode value = field.getValue();
@@ -116,7 +114,7 @@ public final class SessionConfig {
                 }
                 case "model" -> Fields.string(value, at);
                 case "instructions" -> Fields.string(value, at);
-                case "output_modalities" -> outputModalities(value, at, audioOutputAvailable);
+                case "output_modalities" -> outputModalities(value, at);
                 case "audio" -> audio(value, at);
                 case "include" -> {
                     if (!value.isNull()) {
@@ -145,18 +143,14 @@ public final class SessionConfig {
         }
     }
 
-    static void outputModalities(JsonNode value, String at, boolean audioOutputAvailable) {
+    static void outputModalities(JsonNode value, String at) {
         if (!value.isArray() || value.isEmpty()) {
             throw RealtimeError.invalidType(at, "an array with one of 'text' or 'audio'");
         }
         if (value.size() > 1) {
             throw RealtimeError.invalidValue(at, "Invalid '" + at + "': give exactly one of 'text' or 'audio'.");
         }
-        String modality = Fields.oneOf(value.get(0), at + "[0]", Set.of("text", "audio"));
-        if ("audio".equals(modality) && !audioOutputAvailable) {
-            throw RealtimeError.invalidValue(at, "Audio output is not available on this deployment: "
-                    + "it has no speech synthesis service yet. Use ['text'].");
-        }
+        Fields.oneOf(value.get(0), at + "[0]", Set.of("text", "audio"));
     }
 
     static void maxOutputTokens(JsonNode value, String at) {

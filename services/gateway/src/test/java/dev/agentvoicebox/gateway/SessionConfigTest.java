@@ -81,9 +81,14 @@ class SessionConfigTest {
     }
 
     @Test
-    void audioOutputIsRefusedUntilSpeechSynthesisExists() throws Exception {
+    void outputModalitiesTakeExactlyOneOfTextOrAudio() throws Exception {
+        SessionConfig config = fresh();
+        config.apply(json("{\"output_modalities\":[\"audio\"]}"));
+        assertEquals("audio", config.outputModalities().path(0).asText());
         assertEquals("session.output_modalities", assertThrows(RealtimeError.class,
-                () -> fresh().apply(json("{\"output_modalities\":[\"audio\"]}"))).param());
+                () -> config.apply(json("{\"output_modalities\":[\"text\",\"audio\"]}"))).param());
+        assertEquals("session.output_modalities[0]", assertThrows(RealtimeError.class,
+                () -> config.apply(json("{\"output_modalities\":[\"video\"]}"))).param());
     }
 
     @Test
