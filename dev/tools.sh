@@ -11,6 +11,30 @@ REDIS_VERSION="5:7.0.15-1~deb12u10"
 
 NODE_MIN_MAJOR=20
 
+# Speech engines from Debian, pinned like Redis (`apt-cache policy <pkg>` to move a pin):
+# pocketsphinx (stt), espeak-ng and flite (tts; flite also makes the test speech).
+SPEECH_PACKAGES=(
+  "pocketsphinx=0.8+5prealpha+1-15"
+  "pocketsphinx-en-us=0.8+5prealpha+1-15"
+  "espeak-ng=1.51+dfsg-10+deb12u2"
+  "flite=2.2-5"
+)
+
+# Silero VAD v6 (the gateway's VAD) from the npm package @ricky0123/vad-web. To move the pin: npm
+# pack the new version, take package/dist/silero_vad_v6.onnx, put its sha256 here.
+VAD_WEB_VERSION="0.0.31"
+SILERO_SHA256="1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3"
+MODELS_DIR="$AVB_DIR/models"
+SILERO_MODEL="$MODELS_DIR/silero_vad_v6.onnx"
+
+# OPA from the Go module proxy. To move the pin: `go list -m -versions github.com/open-policy-agent/opa`
+# and put the newest v1.x here (and in dev/opa-envoy/go.mod, then `cd dev/opa-envoy && go mod tidy`).
+# The upstream Envoy plugin module (github.com/open-policy-agent/opa-envoy-plugin) is refused by the
+# Go module proxy we can reach, so dev/opa-envoy builds the same ext_authz gRPC server into this OPA.
+OPA_VERSION="v1.22.4"
+GO_MIN="1.24"
+BIN_DIR="$ROOT/.avb/bin"
+
 did=()        # what this run changed, printed at the end
 apt_updated=no
 
@@ -60,6 +84,60 @@ else
   did+=("installed redis-server $REDIS_VERSION")
 fi
 
+# --- OPA and OPA with the Envoy ext_authz server (pinned, built with Go) ------------------------
+opa_version() { [[ -x $1 ]] && "$1" version 2>/dev/null | awk '/^Version:/ {print "v"$2}'; }
+# The opa-envoy build is current when its sources hash to what the last build recorded.
+opa_envoy_stamp() { cat dev/opa-envoy/go.mod dev/opa-envoy/go.sum dev/opa-envoy/*.go | sha256sum | cut -c1-16; }
+need_go() {
+  command -v go >/dev/null || die "go not found: Go $GO_MIN+ is needed to install OPA (Debian's golang is too old)"
+  local v; v="$(go env GOVERSION | sed 's/^go//')"
+  [[ "$(printf '%s\n%s\n' "$GO_MIN" "$v" | sort -V | head -1)" == "$GO_MIN" ]] || die "go $v found; Go $GO_MIN+ is needed"
+}
+mkdir -p "$BIN_DIR"
+if [[ "$(opa_version "$BIN_DIR/opa")" == "$OPA_VERSION" ]]; then
+  log "opa $OPA_VERSION: already installed"
+else
+  need_go
+  log "installing opa $OPA_VERSION into .avb/bin (go install; a few minutes the first time)"
+  GOBIN="$BIN_DIR" GOFLAGS=-buildvcs=false go install "github.com/open-policy-agent/opa@$OPA_VERSION"
+  did+=("installed opa $OPA_VERSION")
+fi
+if [[ "$(opa_version "$BIN_DIR/opa-envoy")" == "$OPA_VERSION" && -f $BIN_DIR/opa-envoy.stamp \
+      && "$(<"$BIN_DIR/opa-envoy.stamp")" == "$(opa_envoy_stamp)" ]]; then
+  log "opa-envoy (OPA $OPA_VERSION + ext_authz gRPC): already built"
+else
+  need_go
+  grep -q "github.com/open-policy-agent/opa $OPA_VERSION" dev/opa-envoy/go.mod \
+    || die "dev/opa-envoy/go.mod does not require opa $OPA_VERSION: update it with the pin"
+  log "building opa-envoy into .avb/bin (OPA $OPA_VERSION with the Envoy ext_authz gRPC server)"
+  (cd dev/opa-envoy && GOFLAGS=-buildvcs=false go build -trimpath -o "$BIN_DIR/opa-envoy" .)
+  opa_envoy_stamp >"$BIN_DIR/opa-envoy.stamp"
+  did+=("built opa-envoy")
+fi
+
+# --- Speech engines (pinned) ------------------------------------------------------------------
+missing=()
+for spec in "${SPEECH_PACKAGES[@]}"; do
+  pkg=${spec%%=*} want=${spec#*=}
+  [[ "$(installed_version "$pkg")" == "$want" ]] || missing+=("$spec")
+done
+if (( ${#missing[@]} == 0 )); then
+  log "speech engines: pocketsphinx, espeak-ng, flite already installed"
+else
+  need_root "${missing[*]}"
+  apt_update_once
+  for spec in "${missing[@]}"; do
+    pkg=${spec%%=*} want=${spec#*=}
+    offered="$(apt-cache madison "$pkg" | awk '{print $3}')"
+    grep -qxF -- "$want" <<<"$offered" || die "$pkg $want is no longer offered by apt.
+  Offered now: $(paste -sd' ' <<<"$offered")
+  Update the pin in SPEECH_PACKAGES in dev/tools.sh."
+  done
+  log "installing ${missing[*]}"
+  apt_install "${missing[@]}"
+  did+=("installed ${missing[*]}")
+fi
+
 # --- Plain tools from Debian, only when missing -----------------------------------------------
 for pair in mvn:maven openssl:openssl curl:curl; do
   cmd=${pair%%:*} pkg=${pair#*:}
@@ -89,6 +167,28 @@ log "node: $(node --version), npm $(npm --version)"
 mvn_version="$(mvn -B -v 2>/dev/null | sed 's/\x1b\[[0-9;]*m//g' | awk 'NR==1 {print $3}')"
 log "mvn: ${mvn_version} (runs on JAVA_HOME)"
 log "openssl: $(openssl version | awk '{print $2}')"
+log "opa: $(opa_version "$BIN_DIR/opa"), opa-envoy: $(opa_version "$BIN_DIR/opa-envoy") (.avb/bin)"
+
+# --- Silero VAD model (sha256-checked) ---------------------------------------------------------
+sha_of() { sha256sum "$1" | awk '{print $1}'; }
+if [[ -f $SILERO_MODEL && "$(sha_of "$SILERO_MODEL")" == "$SILERO_SHA256" ]]; then
+  log "silero vad: $SILERO_MODEL"
+else
+  log "fetching silero_vad_v6.onnx from @ricky0123/vad-web@$VAD_WEB_VERSION"
+  work="$(mktemp -d)"
+  trap 'rm -rf "$work"' EXIT
+  (cd "$work" && npm pack --silent "@ricky0123/vad-web@$VAD_WEB_VERSION" >/dev/null) \
+    || die "npm pack @ricky0123/vad-web@$VAD_WEB_VERSION failed"
+  tar -xzf "$work"/ricky0123-vad-web-"$VAD_WEB_VERSION".tgz -C "$work" package/dist/silero_vad_v6.onnx \
+    || die "@ricky0123/vad-web@$VAD_WEB_VERSION has no dist/silero_vad_v6.onnx"
+  got="$(sha_of "$work/package/dist/silero_vad_v6.onnx")"
+  [[ $got == "$SILERO_SHA256" ]] || die "silero_vad_v6.onnx sha256 is $got, expected $SILERO_SHA256 (not installed)"
+  mkdir -p "$MODELS_DIR"
+  cp "$work/package/dist/silero_vad_v6.onnx" "$SILERO_MODEL.part" && mv "$SILERO_MODEL.part" "$SILERO_MODEL"
+  rm -rf "$work"
+  trap - EXIT
+  did+=("fetched silero vad model")
+fi
 
 # --- Local state ------------------------------------------------------------------------------
 if [[ ! -d $RUN_DIR || ! -d $LOG_DIR || ! -d $TMP_DIR || ! -d $REDIS_DIR || ! -d $TLS_DIR ]]; then
