@@ -16,11 +16,11 @@ JARS := $(foreach p,$(SERVICE_POMS),$(patsubst %/pom.xml,%,$(p))/target/$(notdir
 SOURCES := pom.xml $(wildcard services/*/pom.xml) $(shell find services -path '*/src/main/*' -type f 2>/dev/null)
 
 .DEFAULT_GOAL := help
-.PHONY: help tools build run stop status logs test bench lint
+.PHONY: help tools build run stop status logs test policy-test bench lint
 
 help: ## list the targets
 	@echo "AgentVoiceBox — make <target>"
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 tools: ## install (pinned) and check what the local stack needs: Redis, JDK, Maven, Node.js, OpenSSL
 	@dev/tools.sh
@@ -46,8 +46,13 @@ logs: ## follow the logs of the running stack (.avb/logs)
 	@dev/stack.sh logs
 
 test: tools ## unit and integration tests of every module, then the Realtime conformance tests
+	@dev/policy.sh
 	$(MVN) -B test
 	@dev/conformance.sh
+
+policy-test: tools ## Rego: opa fmt, opa check --strict, opa test (coverage >= 90 %), policy bundle into .avb/policy
+	@dev/policy.sh
+
 
 bench: build ## start the stack and run the Realtime benchmark (ARGS="..." are passed to it)
 	@dev/bench.sh $(ARGS)
