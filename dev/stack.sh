@@ -8,6 +8,9 @@ cd "$ROOT"
 
 REDIS_PORT="${AVB_REDIS_PORT:-6390}"
 GATEWAY_PORT="${AVB_GATEWAY_PORT:-8443}"
+TENANTS_PORT="${AVB_TENANTS_PORT:-8444}"
+OPA_GRPC_PORT="${AVB_OPA_GRPC_PORT:-9191}"
+OPA_PORT="${AVB_OPA_PORT:-8181}"
 LLM_PORT="${AVB_LLM_PORT:-8501}"
 
 # The Java services, in start order (stopped in reverse). One line per service:
@@ -15,6 +18,7 @@ LLM_PORT="${AVB_LLM_PORT:-8501}"
 # Each gets AVB_<NAME>_HOST=127.0.0.1, AVB_<NAME>_PORT=<port> and OTEL_SERVICE_NAME=<name>.
 # A new service adds one line here (and a port variable above).
 SERVICES=(
+  "tenants | services/tenants/target/tenants.jar | $TENANTS_PORT | https://127.0.0.1:$TENANTS_PORT/observe/health"
   "llm     | services/llm/target/llm.jar         | $LLM_PORT     | http://127.0.0.1:$LLM_PORT/observe/health"
   "gateway | services/gateway/target/gateway.jar | $GATEWAY_PORT | https://127.0.0.1:$GATEWAY_PORT/observe/health"
 )
@@ -31,6 +35,13 @@ export AVB_TLS_CERT="${AVB_TLS_CERT:-$TLS_DIR/server.pem}"
 export AVB_TLS_KEY="${AVB_TLS_KEY:-$TLS_DIR/server.key}"
 export AVB_DEV_API_KEY_FILE="${AVB_DEV_API_KEY_FILE:-$API_KEY_FILE}"
 export AVB_REDIS_PORT="$REDIS_PORT" AVB_GATEWAY_PORT="$GATEWAY_PORT" AVB_LLM_PORT="$LLM_PORT"
+# tenants: signs keys (private keys in .avb/tenants), writes the admin and dev keys on first start;
+# OPA: the edge policy over ext_authz gRPC, the session policy over REST.
+export AVB_TENANTS_PORT="$TENANTS_PORT" AVB_ADMIN_API_KEY_FILE="${AVB_ADMIN_API_KEY_FILE:-$AVB_DIR/admin-api-key}"
+export AVB_SIGNING_KEYS_DIR="${AVB_SIGNING_KEYS_DIR:-$AVB_DIR/tenants/signing-keys}"
+export AVB_TIERS_FILE="${AVB_TIERS_FILE:-$ROOT/policies/data/avb/tiers/data.json}"
+export AVB_EDGE_AUTHZ="${AVB_EDGE_AUTHZ:-self}" AVB_OPA_GRPC="127.0.0.1:$OPA_GRPC_PORT" AVB_OPA_URL="http://127.0.0.1:$OPA_PORT"
+export AVB_TENANTS_URL="https://127.0.0.1:$TENANTS_PORT"
 
 # --- helpers ----------------------------------------------------------------------------------
 
@@ -124,6 +135,7 @@ wait_healthy() {
 marker_of() {  # what identifies a component's process in its command line
   local name="$1" line
   if [[ $name == redis ]]; then printf 'redis-server'; return; fi
+  if [[ $name == opa ]]; then printf '%s' "$OPA_BIN"; return; fi
   for line in "${SERVICES[@]}"; do
     service_fields "$line"
     if [[ $S_NAME == "$name" ]]; then printf '%s' "$ROOT/$S_JAR"; return; fi
@@ -198,14 +210,68 @@ ensure_tls() {
 }
 
 ensure_api_key() {
-  if [[ ! -s $API_KEY_FILE ]]; then
-    log "creating dev tenant API key .avb/dev-api-key"
-    ( umask 077; printf 'sk-avb-dev-%s' "$(openssl rand -hex 16)" >"$API_KEY_FILE" )
+  # The tenants service writes .avb/dev-api-key (a signed dev tenant key) when it is missing. An
+  # opaque key from before the tenants service is not a JWT: say how to replace it.
+  if [[ -s $API_KEY_FILE ]] && ! grep -q '^ey' "$API_KEY_FILE"; then
+    log "warning: .avb/dev-api-key holds an opaque key from an older stack; OPA refuses it."
+    log "         delete it and run 'make run' again to get a signed one"
   fi
-  chmod 600 "$API_KEY_FILE"
 }
 
 # --- components -------------------------------------------------------------------------------
+
+# --- OPA (with the Envoy ext_authz gRPC server) --------------------------------------------------
+
+OPA_BIN="$AVB_DIR/bin/opa-envoy"
+OPA_DIR="$AVB_DIR/opa"
+POLICY_BUNDLE="$AVB_DIR/policy/policy.tar.gz"
+
+opa_ping() { curl -fsS --max-time 2 -o /dev/null "http://127.0.0.1:$OPA_PORT/health"; }
+
+start_opa() {
+  local pid
+  if pid="$(running_pid opa "$OPA_BIN")"; then
+    log "opa: already running (pid $pid)"; return 0
+  fi
+  [[ -x $OPA_BIN ]] || die "$OPA_BIN not found: run 'make tools'"
+  port_in_use "$OPA_PORT" && die "port $OPA_PORT is in use by another process (set AVB_OPA_PORT)"
+  port_in_use "$OPA_GRPC_PORT" && die "port $OPA_GRPC_PORT is in use by another process (set AVB_OPA_GRPC_PORT)"
+  # The policy bundle is rebuilt when a policy or the tier data is newer than it.
+  if [[ ! -f $POLICY_BUNDLE ]] || [[ -n "$(find policies -newer "$POLICY_BUNDLE" -type f | head -1)" ]]; then
+    "$ROOT/dev/policy.sh" build
+  fi
+  mkdir -p "$OPA_DIR"
+  # Decision logs go to the console, i.e. .avb/logs/opa.log (keys masked by policies/system).
+  cat >"$OPA_DIR/config.yaml" <<YAML
+services:
+  tenants:
+    url: https://127.0.0.1:$TENANTS_PORT
+    tls:
+      ca_cert: $TLS_DIR/ca.pem
+bundles:
+  tenants:
+    service: tenants
+    resource: /bundles/tenants.tar.gz
+    polling:
+      min_delay_seconds: 2
+      max_delay_seconds: 5
+decision_logs:
+  console: true
+plugins:
+  envoy_ext_authz_grpc:
+    addr: 127.0.0.1:$OPA_GRPC_PORT
+    path: envoy/authz/allow
+YAML
+  log "starting opa on 127.0.0.1:$OPA_PORT (REST) and 127.0.0.1:$OPA_GRPC_PORT (ext_authz gRPC)"
+  log_mark opa
+  nohup "$OPA_BIN" run --server --addr "127.0.0.1:$OPA_PORT" --diagnostic-addr "127.0.0.1:$(( OPA_PORT + 101 ))" \
+    --config-file "$OPA_DIR/config.yaml" --bundle "$POLICY_BUNDLE" --log-format json \
+    >>"$(log_file opa)" 2>&1 </dev/null &
+  pid=$!
+  echo "$pid" >"$(pid_file opa)"
+  STARTED+=(opa)
+  wait_healthy opa "$pid" opa_ping
+}
 
 redis_ping() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping | grep -q PONG; }
 
@@ -268,7 +334,8 @@ print_urls() {
       log "             realtime wss://127.0.0.1:$GATEWAY_PORT/v1/realtime"
     fi
   done < <(selected_services)
-  log "  API key    .avb/dev-api-key (dev tenant)"
+  log "  opa        http://127.0.0.1:$OPA_PORT (REST, session policy), 127.0.0.1:$OPA_GRPC_PORT (ext_authz gRPC); decisions in .avb/logs/opa.log"
+  log "  API key    .avb/dev-api-key (dev tenant user key); .avb/admin-api-key (platform admin)"
   log "  TLS CA     .avb/tls/ca.pem (NODE_EXTRA_CA_CERTS, curl --cacert); Java: .avb/tls/truststore.p12"
 }
 
@@ -280,6 +347,7 @@ cmd_start() {
   ensure_api_key
   local line
   start_redis
+  start_opa
   while IFS= read -r line; do
     service_fields "$line"
     start_service "$line"
@@ -294,6 +362,7 @@ cmd_stop() {
   local names=() line i
   for line in "${SERVICES[@]}"; do service_fields "$line"; names+=("$S_NAME"); done
   for (( i=${#names[@]}-1; i>=0; i-- )); do stop_one "${names[i]}"; done
+  stop_one opa
   stop_one redis
   log "stack stopped"
 }
@@ -305,6 +374,12 @@ cmd_status() {
     else log "redis    running (pid $pid), NOT answering PING"; rc=1; fi
   else
     log "redis    stopped"; rc=1
+  fi
+  if pid="$(running_pid opa "$OPA_BIN")"; then
+    if opa_ping >/dev/null 2>&1; then log "opa      running (pid $pid), healthy"
+    else log "opa      running (pid $pid), NOT healthy"; rc=1; fi
+  else
+    log "opa      stopped"; rc=1
   fi
   while IFS= read -r line; do
     service_fields "$line"
