@@ -12,6 +12,8 @@ TENANTS_PORT="${AVB_TENANTS_PORT:-8444}"
 OPA_GRPC_PORT="${AVB_OPA_GRPC_PORT:-9191}"
 OPA_PORT="${AVB_OPA_PORT:-8181}"
 LLM_PORT="${AVB_LLM_PORT:-8501}"
+STT_PORT="${AVB_STT_PORT:-8502}"
+TTS_PORT="${AVB_TTS_PORT:-8503}"
 
 # The Java services, in start order (stopped in reverse). One line per service:
 #   name | jar | port | health URL
@@ -20,6 +22,8 @@ LLM_PORT="${AVB_LLM_PORT:-8501}"
 SERVICES=(
   "tenants | services/tenants/target/tenants.jar | $TENANTS_PORT | https://127.0.0.1:$TENANTS_PORT/observe/health"
   "llm     | services/llm/target/llm.jar         | $LLM_PORT     | http://127.0.0.1:$LLM_PORT/observe/health"
+  "stt     | services/stt/target/stt.jar         | $STT_PORT     | http://127.0.0.1:$STT_PORT/observe/health"
+  "tts     | services/tts/target/tts.jar         | $TTS_PORT     | http://127.0.0.1:$TTS_PORT/observe/health"
   "gateway | services/gateway/target/gateway.jar | $GATEWAY_PORT | https://127.0.0.1:$GATEWAY_PORT/observe/health"
 )
 
@@ -42,6 +46,8 @@ export AVB_SIGNING_KEYS_DIR="${AVB_SIGNING_KEYS_DIR:-$AVB_DIR/tenants/signing-ke
 export AVB_TIERS_FILE="${AVB_TIERS_FILE:-$ROOT/policies/data/avb/tiers/data.json}"
 export AVB_EDGE_AUTHZ="${AVB_EDGE_AUTHZ:-self}" AVB_OPA_GRPC="127.0.0.1:$OPA_GRPC_PORT" AVB_OPA_URL="http://127.0.0.1:$OPA_PORT"
 export AVB_TENANTS_URL="https://127.0.0.1:$TENANTS_PORT"
+export AVB_STT_PORT="$STT_PORT" AVB_TTS_PORT="$TTS_PORT"
+export AVB_VAD_MODEL="${AVB_VAD_MODEL:-$AVB_DIR/models/silero_vad_v6.onnx}"   # fetched by make tools
 
 # --- helpers ----------------------------------------------------------------------------------
 
