@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # make test, last step: the Node.js conformance tests in services/gateway/conformance, run against
 # the stack that `make run` starts. The stack is stopped afterwards, also when the tests fail.
-#   test/   the protocol cases through the official openai SDK (text, tools, errors, beta, auth, ...)
-#   fault/  kills the llm worker mid-response and starts a replacement through dev/stack.sh; it
-#           restarts the worker with AVB_LLM_SCRIPTED_DELAY_MS=$AVB_FAULT_DELAY_MS (100) first
+#   test/0*.test.js  the protocol cases through the official openai SDK (text, tools, errors, beta, auth, ...)
+#   test/fault/      kills the llm worker mid-response and starts a replacement through dev/stack.sh; it
+#                    restarts the worker with AVB_LLM_SCRIPTED_DELAY_MS=$AVB_FAULT_DELAY_MS (100) first
 # Exit status: that of the test run (non-zero when any case fails).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"

@@ -130,7 +130,12 @@ export async function connect({ apiKey = API_KEY, Client = OpenAIRealtimeWS, opt
   await new Promise((resolveOpen, reject) => {
     rt.socket.once('open', resolveOpen);
     rt.socket.once('error', reject);
-    rt.socket.once('unexpected-response', (_req, res) => reject(new Error(`handshake refused: HTTP ${res.statusCode}`)));
+    rt.socket.once('unexpected-response', (req, res) => {
+      // With this listener, ws leaves the (keep-alive) connection open: close it.
+      res.socket.destroy();
+      req.destroy();
+      reject(new Error(`handshake refused: HTTP ${res.statusCode}`));
+    });
   });
   rt.log = log;
   return rt;

@@ -15,11 +15,17 @@ function dial(url, protocols, options = {}) {
     ws.on('message', (data) => log.push(JSON.parse(data.toString())));
     ws.on('close', (code) => log.close({ code }));
     ws.once('open', () => resolveDial({ ws, log }));
-    ws.once('unexpected-response', (_req, res) => {
+    ws.once('unexpected-response', (req, res) => {
+      const socket = res.socket;
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk) => { body += chunk; });
-      res.on('end', () => resolveDial({ status: res.statusCode, headers: res.headers, body }));
+      res.on('end', () => {
+        // With an 'unexpected-response' listener, ws leaves the (keep-alive) connection to us.
+        req.destroy();
+        socket.destroy();
+        resolveDial({ status: res.statusCode, headers: res.headers, body });
+      });
     });
     ws.once('error', (err) => { if (!err.message.startsWith('Unexpected server response')) reject(err); });
   });
