@@ -218,7 +218,7 @@ ensure_tls() {
 ensure_api_key() {
   # The tenants service writes .avb/dev-api-key (a signed dev tenant key) when it is missing. An
   # opaque key from before the tenants service is not a JWT: say how to replace it.
-  if [[ -s $API_KEY_FILE ]] && ! grep -q '^ey' "$API_KEY_FILE"; then
+  if [[ -s $AVB_DEV_API_KEY_FILE ]] && ! grep -q "^ey" "$AVB_DEV_API_KEY_FILE"; then
     log "warning: .avb/dev-api-key holds an opaque key from an older stack; OPA refuses it."
     log "         delete it and run 'make run' again to get a signed one"
   fi
