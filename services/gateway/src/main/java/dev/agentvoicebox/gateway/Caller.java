@@ -3,12 +3,12 @@ package dev.agentvoicebox.gateway;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * Who is calling, as established at the handshake or REST request.
+ * Who is calling, as the edge policy established it at the handshake.
  *
- * @param sessionDefaults session settings an ephemeral client secret carries, or null
+ * @param keyId           the key's jti (a client secret's own)
+ * @param parentKeyId     for a client secret, the jti of the key that minted it (revoking either ends the session)
+ * @param sessionDefaults session settings a client secret carries, or null
  */
-public record Caller(String tenantId, String projectId, String keyId, ObjectNode sessionDefaults) {
-    public boolean ephemeral() {
-        return keyId.startsWith("ek_");
-    }
+public record Caller(String tenantId, String projectId, String role, String tier, String keyId, String parentKeyId,
+                     ObjectNode sessionDefaults) {
 }

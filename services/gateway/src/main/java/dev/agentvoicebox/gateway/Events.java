@@ -1,5 +1,10 @@
 package dev.agentvoicebox.gateway;
 
+import java.util.List;
+
+import dev.agentvoicebox.platform.limits.LimitOutcome;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** Server event skeletons: every server event has a type and a fresh event id. */
@@ -23,6 +28,23 @@ final class Events {
         body.put("message", error.getMessage());
         body.put("param", error.param());
         body.put("event_id", clientEventId);
+        if (error.retryAfterSeconds() > 0) {
+            body.put("retry_after_seconds", error.retryAfterSeconds());
+        }
+        return event;
+    }
+
+    /** {@code rate_limits.updated} from the limits a response was just admitted under. */
+    static ObjectNode rateLimits(List<LimitOutcome> outcomes) {
+        ObjectNode event = event("rate_limits.updated");
+        ArrayNode limits = event.putArray("rate_limits");
+        for (LimitOutcome outcome : outcomes) {
+            limits.addObject()
+                    .put("name", "responses".equals(outcome.name()) ? "requests" : outcome.name())
+                    .put("limit", outcome.limit())
+                    .put("remaining", outcome.remaining())
+                    .put("reset_seconds", outcome.resetSeconds());
+        }
         return event;
     }
 

@@ -1,6 +1,9 @@
 package dev.agentvoicebox.gateway;
 
+import java.net.http.HttpClient;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -9,6 +12,11 @@ import dev.agentvoicebox.gateway.audio.VadEngine;
 import dev.agentvoicebox.gateway.audio.VadEngines;
 import dev.agentvoicebox.platform.Health;
 import dev.agentvoicebox.platform.RedisConnections;
+import dev.agentvoicebox.platform.auth.KeyVerifier;
+import dev.agentvoicebox.platform.auth.Revocations;
+import dev.agentvoicebox.platform.edge.EdgeAuthz;
+import dev.agentvoicebox.platform.limits.RateLimiter;
+import dev.agentvoicebox.platform.policy.SessionPolicy;
 import dev.agentvoicebox.platform.Telemetry;
 
 import io.helidon.common.configurable.Resource;
@@ -25,7 +33,8 @@ public final class Gateway implements AutoCloseable {
     private final Telemetry telemetry;
     private final RedisConnections redis;
     private final SessionStore store;
-    private final Authenticator authenticator;
+    private final Access access;
+    private final TenantsClient tenants;
     private final SessionRegistry registry = new SessionRegistry();
     private final ScheduledExecutorService timers;
     private final ResultReader results;
@@ -38,13 +47,20 @@ public final class Gateway implements AutoCloseable {
         this.telemetry = telemetry;
         this.redis = new RedisConnections(settings.redisUrl());
         this.store = new SessionStore(redis.shared());
-        this.authenticator = new Authenticator(settings.devApiKey(), redis.shared());
+        HttpClient http = Trust.httpClient(settings.trustedCa());
+        this.access = new Access(edge(settings),
+                KeyVerifier.fromJwksUrl(settings.tenantsUrl().resolve("/.well-known/jwks.json"),
+                        Trust.sslContext(settings.trustedCa()), Revocations.redis(redis.shared())),
+                Revocations.redis(redis.shared()),
+                new SessionPolicy(settings.opaUrl(), http, Duration.ofSeconds(60), Duration.ofSeconds(5), Clock.systemUTC()),
+                new RateLimiter(redis.shared(), Clock.systemUTC()));
+        this.tenants = new TenantsClient(settings.tenantsUrl(), http);
         this.timers = Executors.newScheduledThreadPool(1, Thread.ofVirtual().name("gateway-timers").factory());
         this.results = new ResultReader(redis, registry, settings.instanceId());
         this.vadEngine = VadEngines.load(settings.vadModel());
         this.wiring = new RealtimeSession.Wiring(store, new Workers(redis.shared()), timers,
-                telemetry.tracer(), settings.instanceId(), settings.rateLimits(), settings.sessionMaxDuration(),
-                settings.responseIdleTimeout(), vadEngine);
+                telemetry.tracer(), settings.instanceId(), settings.sessionMaxDuration(),
+                settings.responseIdleTimeout(), vadEngine, access, settings.accessRecheck());
         timers.scheduleAtFixedRate(this::heartbeat, 10, 10, TimeUnit.SECONDS);
     }
 
@@ -77,8 +93,23 @@ public final class Gateway implements AutoCloseable {
         return settings;
     }
 
-    public Authenticator authenticator() {
-        return authenticator;
+    public Access access() {
+        return access;
+    }
+
+    TenantsClient tenants() {
+        return tenants;
+    }
+
+    private static EdgeAuthz edge(GatewaySettings settings) {
+        if ("mesh".equals(settings.edgeMode())) {
+            return EdgeAuthz.mesh();
+        }
+        if (!"self".equals(settings.edgeMode())) {
+            throw new IllegalArgumentException("AVB_EDGE_AUTHZ must be self or mesh, not " + settings.edgeMode());
+        }
+        String[] grpc = settings.opaGrpc().split(":");
+        return EdgeAuthz.self(grpc[0], Integer.parseInt(grpc[1]), Duration.ofSeconds(2));
     }
 
     public SessionRegistry registry() {
@@ -116,6 +147,7 @@ public final class Gateway implements AutoCloseable {
         results.close();
         timers.shutdownNow();
         vadEngine.close();
+        access.close();
         redis.close();
     }
 }

@@ -1,24 +1,44 @@
 package dev.agentvoicebox.gateway;
 
+import java.time.Duration;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import dev.agentvoicebox.platform.edge.EdgeDecision;
+import dev.agentvoicebox.platform.edge.EdgeIdentity;
+import dev.agentvoicebox.platform.limits.LimitOutcome;
+import dev.agentvoicebox.platform.limits.Limits;
+import dev.agentvoicebox.platform.policy.PolicyUnavailableException;
+
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
+import io.helidon.webserver.websocket.WsUpgrader;
 
 /**
- * Refuses a {@code /v1/realtime} handshake without valid credentials with a JSON 401 before the
- * WebSocket upgrade runs (upgrades are routed through HTTP filters), so clients see an
- * authentication failure they do not retry rather than a bare 400.
+ * Answers a {@code /v1/realtime} handshake that may not become a session before the WebSocket
+ * upgrade runs (upgrades are routed through HTTP filters), with the JSON statuses clients do not
+ * retry: the edge policy's 401/403, 429 when the tenant's concurrent-session limit is reached, 503
+ * when the policy or Redis cannot be reached. An admitted handshake holds a session lease named by
+ * its {@code Sec-WebSocket-Key}, which the session renews and releases.
  */
 final class HandshakeAuthFilter implements Filter {
-    private static final String PATH = "/v1/realtime";
+    static final String PATH = "/v1/realtime";
+    static final Duration LEASE = Duration.ofSeconds(30);
+    private static final Logger LOG = Logger.getLogger(HandshakeAuthFilter.class.getName());
 
-    private final Authenticator authenticator;
+    private final Access access;
 
-    HandshakeAuthFilter(Authenticator authenticator) {
-        this.authenticator = authenticator;
+    HandshakeAuthFilter(Access access) {
+        this.access = access;
+    }
+
+    /** The lease of a handshake: every upgrade request carries a fresh random key. */
+    static String leaseId(io.helidon.http.Headers headers) {
+        return headers.first(WsUpgrader.WS_KEY).map(key -> "ws:" + key).orElse(null);
     }
 
     @Override
@@ -27,17 +47,38 @@ final class HandshakeAuthFilter implements Filter {
             chain.proceed();
             return;
         }
-        String token = Credentials.token(request.headers(), request.query().first("api-key").orElse(null));
-        if (token == null) {
-            HttpErrors.send(response, Status.UNAUTHORIZED_401, "invalid_request_error", "missing_api_key",
-                    "You didn't provide an API key: send 'Authorization: Bearer <key>', the subprotocol "
-                            + "'openai-insecure-api-key.<key>' or '?api-key=<key>'.", null);
-        } else if (authenticator.authenticate(token).isEmpty()) {
-            response.header(HeaderNames.WWW_AUTHENTICATE, "Bearer");
-            HttpErrors.send(response, Status.UNAUTHORIZED_401, "invalid_request_error", "invalid_api_key",
-                    "Incorrect API key provided, or the client secret has expired.", null);
-        } else {
-            chain.proceed();
+        EdgeDecision decision = access.checkHandshake(request.prologue(), request.headers());
+        decision.responseHeaders().forEach((name, value) -> response.header(HeaderNames.create(name), value));
+        if (!decision.allowed()) {
+            response.status(Status.create(decision.status()));
+            response.header(io.helidon.http.HeaderValues.CONTENT_TYPE_JSON);
+            response.send(decision.body());
+            return;
         }
+        String lease = leaseId(request.headers());
+        if (lease == null) {
+            chain.proceed(); // not an upgrade: the handshake service answers 426
+            return;
+        }
+        EdgeIdentity identity = decision.identity();
+        LimitOutcome sessions;
+        try {
+            Limits limits = Limits.of(access.policy().decide(identity.tenant(), identity.project()).limits());
+            sessions = access.limiter().acquireSession(identity.tenant(), limits, lease, LEASE);
+        } catch (PolicyUnavailableException | RuntimeException e) {
+            LOG.log(Level.WARNING, "refusing a new session: limits unavailable: " + e.getMessage());
+            HttpErrors.send(response, Status.SERVICE_UNAVAILABLE_503, "server_error", "service_unavailable",
+                    "New sessions are refused for now: the session limits cannot be checked. Live sessions go on.",
+                    null);
+            return;
+        }
+        if (!sessions.allowed()) {
+            response.header(HeaderNames.RETRY_AFTER, Long.toString(Math.max(1, sessions.retryAfterSeconds())));
+            HttpErrors.send(response, Status.TOO_MANY_REQUESTS_429, "rate_limit_error", "concurrent_sessions_exceeded",
+                    "This tenant already has " + sessions.limit() + " live sessions, its limit. Close one and retry.",
+                    null);
+            return;
+        }
+        chain.proceed();
     }
 }

@@ -2,10 +2,11 @@ package dev.agentvoicebox.gateway;
 
 import java.util.Optional;
 
+import dev.agentvoicebox.platform.edge.EdgeIdentity;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
@@ -32,21 +33,17 @@ final class HttpErrors {
         response.send(Json.write(body));
     }
 
-    /** The REST caller, or a 401 already sent. Ephemeral secrets only open realtime sessions. */
-    static Optional<Caller> caller(ServerRequest request, ServerResponse response, Authenticator authenticator) {
-        String token = Credentials.token(request.headers(), null);
-        if (token == null) {
-            send(response, Status.UNAUTHORIZED_401, "invalid_request_error", "missing_api_key",
-                    "You didn't provide an API key. Send it as 'Authorization: Bearer <key>'.", null);
-            return Optional.empty();
+    /**
+     * The caller as the edge filter established it, or a 401 already sent (only when the route was
+     * left out of the filter by mistake: the filter refuses unauthenticated requests itself).
+     */
+    static Optional<EdgeIdentity> identity(ServerRequest request, ServerResponse response) {
+        Optional<EdgeIdentity> identity = EdgeIdentity.of(request);
+        if (identity.isEmpty()) {
+            send(response, Status.UNAUTHORIZED_401, "invalid_request_error", "missing_identity",
+                    "The request carries no authorized identity.", null);
         }
-        Optional<Caller> caller = authenticator.authenticate(token).filter(c -> !c.ephemeral());
-        if (caller.isEmpty()) {
-            response.header(HeaderNames.WWW_AUTHENTICATE, "Bearer");
-            send(response, Status.UNAUTHORIZED_401, "invalid_request_error", "invalid_api_key",
-                    "Incorrect API key provided.", null);
-        }
-        return caller;
+        return identity;
     }
 
     /** The request body as a JSON object (empty when there is none), or a 400 already sent. */

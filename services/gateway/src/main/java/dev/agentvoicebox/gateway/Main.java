@@ -37,7 +37,9 @@ public final class Main {
     /** The HTTP routes; the WebSocket route is added beside them in {@link Gateway#start()}. */
     static void routing(HttpRouting.Builder routing, Gateway gateway) {
         routing.addFilter(new TracingFilter(gateway.tracer()))
-                .addFilter(new HandshakeAuthFilter(gateway.authenticator()))
+                .addFilter(gateway.access().edge().filter(path -> path.startsWith("/observe/")
+                        || HandshakeAuthFilter.PATH.equals(path)))
+                .addFilter(new HandshakeAuthFilter(gateway.access()))
                 .register("/v1/realtime", new RealtimeHandshakeService())
                 .register("/v1/realtime", new ClientSecretsService(gateway))
                 .register("/v1/realtime", new SessionsService(gateway));

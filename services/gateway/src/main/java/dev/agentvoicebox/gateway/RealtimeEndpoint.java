@@ -33,6 +33,7 @@ final class RealtimeEndpoint implements WsListener {
     private long pendingBytes;
     private boolean oversized;
     private Caller caller;
+    private String lease;
     private Dialect dialect;
     private String model;
     private Context parent = Context.root();
@@ -44,9 +45,11 @@ final class RealtimeEndpoint implements WsListener {
 
     @Override
     public Optional<Headers> onHttpUpgrade(HttpPrologue prologue, Headers headers) throws WsUpgradeException {
-        String queryKey = prologue.query().first("api-key").orElse(null);
-        caller = gateway.authenticator().authenticate(Credentials.token(headers, queryKey))
-                .orElseThrow(() -> new WsUpgradeException("not authenticated"));
+        // The filter answered refusals; this repeats the check to learn who is calling.
+        caller = gateway.access().caller(gateway.access().checkHandshake(prologue, headers), headers,
+                        prologue.query().first("api-key").orElse(null))
+                .orElseThrow(() -> new WsUpgradeException("not authorized"));
+        lease = HandshakeAuthFilter.leaseId(headers);
         List<String> offered = Credentials.subprotocols(headers);
         dialect = Dialect.of(headers.first(HeaderNames.create("OpenAI-Beta")).orElse(null), offered);
         model = prologue.query().first("model").orElse(gateway.settings().defaultModel());
@@ -61,7 +64,8 @@ final class RealtimeEndpoint implements WsListener {
 
     @Override
     public void onOpen(WsSession socket) {
-        session = new RealtimeSession(gateway.sessionWiring(), caller, dialect, new SocketSink(socket), model, parent);
+        session = new RealtimeSession(gateway.sessionWiring(), caller, lease, dialect, new SocketSink(socket), model,
+                parent);
         gateway.registry().add(session);
         session.start();
     }

@@ -11,12 +11,25 @@ public final class RealtimeError extends RuntimeException {
     private final String type;
     private final String code;
     private final String param;
+    private final long retryAfterSeconds;
 
     public RealtimeError(String type, String code, String message, String param) {
+        this(type, code, message, param, 0);
+    }
+
+    private RealtimeError(String type, String code, String message, String param, long retryAfterSeconds) {
         super(message, null, false, false);
         this.type = type;
         this.code = code;
         this.param = param;
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    /** A refused request that will pass after {@code retryAfterSeconds}; nothing of it was done. */
+    public static RealtimeError rateLimited(String limit, long limitValue, long retryAfterSeconds) {
+        long retry = Math.max(1, retryAfterSeconds);
+        return new RealtimeError(INVALID_REQUEST, "rate_limit_exceeded", "Rate limit reached for " + limit
+                + " (limit " + limitValue + "). Nothing was started; retry after " + retry + " s.", null, retry);
     }
 
     public static RealtimeError invalidEvent(String message) {
@@ -52,5 +65,9 @@ public final class RealtimeError extends RuntimeException {
 
     public String param() {
         return param;
+    }
+
+    public long retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 }

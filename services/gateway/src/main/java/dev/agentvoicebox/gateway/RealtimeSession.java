@@ -21,6 +21,10 @@ import dev.agentvoicebox.gateway.audio.InputAudioBuffer;
 import dev.agentvoicebox.gateway.audio.TurnDetector;
 import dev.agentvoicebox.gateway.audio.VadEngine;
 import dev.agentvoicebox.platform.Telemetry;
+import dev.agentvoicebox.platform.limits.LimitOutcome;
+import dev.agentvoicebox.platform.limits.Limits;
+import dev.agentvoicebox.platform.policy.PolicyUnavailableException;
+import dev.agentvoicebox.platform.policy.SessionDecision;
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Kinds;
 import dev.agentvoicebox.protocol.Streams;
@@ -50,8 +54,8 @@ public final class RealtimeSession {
 
     /** What the session needs from the process around it. */
     public record Wiring(SessionStore store, Workers workers, ScheduledExecutorService timers,
-                         Tracer tracer, String gatewayId, RateLimits rateLimits, Duration maxDuration,
-                         Duration responseIdleTimeout, VadEngine vadEngine) {
+                         Tracer tracer, String gatewayId, Duration maxDuration,
+                         Duration responseIdleTimeout, VadEngine vadEngine, Access access, Duration accessRecheck) {
     }
 
     /** Audio up to this size travels inside the stt.request; longer turns go beside it in Redis. */
@@ -61,6 +65,9 @@ public final class RealtimeSession {
 
     private final Wiring wiring;
     private final Caller caller;
+    /** The concurrent-session lease the handshake took; renewed by the heartbeat, released at the end. */
+    private final String lease;
+    private long lastAccessCheck = System.nanoTime();
     private final Dialect dialect;
     private final EventSink sink;
     private final ExecutorService loop;
@@ -83,10 +90,11 @@ public final class RealtimeSession {
     private ResponseStream conversationResponse;
     private boolean closed;
 
-    public RealtimeSession(Wiring wiring, Caller caller, Dialect dialect, EventSink sink, String model,
+    public RealtimeSession(Wiring wiring, Caller caller, String lease, Dialect dialect, EventSink sink, String model,
                            Context parent) {
         this.wiring = wiring;
         this.caller = caller;
+        this.lease = lease;
         this.dialect = dialect;
         this.sink = sink;
         String id = Ids.session();
@@ -113,8 +121,14 @@ public final class RealtimeSession {
     public void start() {
         run(() -> {
             if (caller.sessionDefaults() != null) {
-                config.apply(caller.sessionDefaults());
-                input.configure(config.toJson().path("audio").path("input"));
+                // A client secret's settings were checked when it was minted; the policy may have changed since.
+                try {
+                    police(caller.sessionDefaults(), "session");
+                    config.apply(caller.sessionDefaults());
+                    input.configure(config.toJson().path("audio").path("input"));
+                } catch (RealtimeError e) {
+                    send(Events.error(e, null));
+                }
             }
             wiring.store().open(id(), caller, wiring.gatewayId(), createdAtMs,
                     createdAtMs + wiring.maxDuration().toMillis(), Json.write(config.toJson()));
@@ -152,7 +166,83 @@ public final class RealtimeSession {
     }
 
     public void heartbeat() {
-        run(() -> wiring.store().heartbeat(id(), caller.tenantId()));
+        run(() -> {
+            wiring.store().heartbeat(id(), caller.tenantId());
+            try {
+                if (lease != null) {
+                    wiring.access().limiter().acquireSession(caller.tenantId(), limits(), lease, HandshakeAuthFilter.LEASE);
+                }
+                if (System.nanoTime() - lastAccessCheck >= wiring.accessRecheck().toNanos()) {
+                    lastAccessCheck = System.nanoTime();
+                    recheckAccess();
+                }
+            } catch (RuntimeException e) {
+                // Redis or OPA away: live sessions go on; the next heartbeat tries again.
+                LOG.fine(() -> "heartbeat checks failed for " + id() + ": " + e.getMessage());
+            }
+        });
+    }
+
+    /** A revoked key or a suspended tenant ends its live sessions (within the recheck interval). */
+    private void recheckAccess() {
+        if (wiring.access().revoked(caller)) {
+            send(Events.error(new RealtimeError(RealtimeError.INVALID_REQUEST, "api_key_revoked",
+                    "The key this session was opened with has been revoked.", null), null));
+            shutdown(4001);
+            return;
+        }
+        SessionDecision decision = decision();
+        if (!decision.allowed()) {
+            send(Events.error(new RealtimeError(RealtimeError.INVALID_REQUEST, "tenant_not_allowed",
+                    "This tenant may no longer open sessions: " + decision.reason() + ".", null), null));
+            shutdown(4003);
+        }
+    }
+
+    /** The tenant's policy decision (OPA, cached for 60 s). */
+    private SessionDecision decision() {
+        try {
+            return wiring.access().policy().decide(caller.tenantId(), caller.projectId());
+        } catch (PolicyUnavailableException e) {
+            throw new RealtimeError(RealtimeError.SERVER_ERROR, "policy_unavailable",
+                    "The session policy cannot be checked right now; try again shortly.", null);
+        }
+    }
+
+    private Limits limits() {
+        return Limits.of(decision().limits());
+    }
+
+    /**
+     * Holds session settings (an update, or a response's overrides) to what the tenant may use:
+     * voices, output modalities, tools. Nothing is applied when one is refused.
+     */
+    private void police(ObjectNode changes, String path) {
+        SessionDecision decision = decision();
+        JsonNode voice = changes.path("audio").path("output").get("voice");
+        if (voice != null && voice.isTextual() && !decision.voiceAllowed(voice.asText())) {
+            throw RealtimeError.invalidValue(path + ".audio.output.voice", "The voice '" + voice.asText()
+                    + "' is not available to this tenant; its voices are " + String.join(", ", decision.voices()) + ".");
+        }
+        JsonNode modalities = changes.get("output_modalities");
+        if (modalities != null && modalities.isArray()) {
+            for (int i = 0; i < modalities.size(); i++) {
+                if (!decision.modalityAllowed(modalities.get(i).asText())) {
+                    throw RealtimeError.invalidValue(path + ".output_modalities[" + i + "]", "The output modality '"
+                            + modalities.get(i).asText() + "' is not available to this tenant.");
+                }
+            }
+        }
+        JsonNode tools = changes.get("tools");
+        if (tools != null && tools.isArray()) {
+            for (int i = 0; i < tools.size(); i++) {
+                String name = tools.get(i).path("name").asText();
+                if (!decision.toolAllowed(name)) {
+                    throw RealtimeError.invalidValue(path + ".tools[" + i + "].name",
+                            "The tool '" + name + "' is blocked for this tenant.");
+                }
+            }
+        }
     }
 
     /** The client went away: stop its work and forget it. */
@@ -209,7 +299,9 @@ public final class RealtimeSession {
         switch (type) {
             case "session.update" -> {
                 Fields.onlyKnown(event, "", Set.of("type", "event_id", "session"));
-                config.apply(Fields.required(event, "session", ""));
+                JsonNode changes = Fields.required(event, "session", "");
+                police(Fields.object(changes, "session"), "session");
+                config.apply(changes);
                 input.configure(config.toJson().path("audio").path("input"));
                 wiring.store().saveConfig(id(), Json.write(config.toJson()));
                 ObjectNode updated = Events.event("session.updated");
@@ -353,6 +445,7 @@ public final class RealtimeSession {
         ObjectNode overrides = params.deepCopy();
         overrides.remove(List.of("conversation", "input", "metadata"));
         SessionConfig.validate(overrides, "response");
+        police(overrides, "response");
         ObjectNode metadata = metadata(params.get("metadata"));
         List<ObjectNode> context = params.has("input") ? inputItems(params.get("input")) : conversation.items();
         if (inConversation && conversationResponse != null) {
@@ -361,11 +454,37 @@ public final class RealtimeSession {
                             + ". Wait until the response is finished before creating a new one.", null);
         }
 
-        startResponse(params, inConversation, metadata, context);
+        List<LimitOutcome> admitted = admit();
+        startResponse(params, inConversation, metadata, context, admitted);
+    }
+
+    /**
+     * Takes one response from the tenant's budget, or refuses with the limit that is spent. The
+     * token check takes nothing, so a refusal leaves every budget as it was.
+     */
+    private List<LimitOutcome> admit() {
+        Limits limits = limits();
+        try {
+            LimitOutcome tokens = wiring.access().limiter().checkTokens(caller.tenantId(), limits);
+            if (!tokens.allowed()) {
+                throw RealtimeError.rateLimited("tokens_per_minute", tokens.limit(), tokens.retryAfterSeconds());
+            }
+            LimitOutcome responses = wiring.access().limiter().acquireResponse(caller.tenantId(), limits);
+            if (!responses.allowed()) {
+                throw RealtimeError.rateLimited("responses_per_minute", responses.limit(), responses.retryAfterSeconds());
+            }
+            return List.of(responses, tokens);
+        } catch (RuntimeException e) {
+            if (e instanceof RealtimeError refused) {
+                throw refused;
+            }
+            throw new RealtimeError(RealtimeError.SERVER_ERROR, "rate_limits_unavailable",
+                    "The rate limits cannot be checked right now, so no response was started.", null);
+        }
     }
 
     private void startResponse(ObjectNode params, boolean inConversation, ObjectNode metadata,
-                               List<ObjectNode> context) {
+                               List<ObjectNode> context, List<LimitOutcome> admitted) {
         String responseId = Ids.response();
         Span responseSpan = wiring.tracer().spanBuilder("realtime.response")
                 .setParent(Context.current().with(span)).startSpan();
@@ -385,7 +504,7 @@ public final class RealtimeSession {
             conversationResponse = response;
         }
         response.sendCreated();
-        send(wiring.rateLimits().event().put("event_id", Ids.event()));
+        send(Events.rateLimits(admitted));
 
         Runnable submit = () -> {
             if (responses.get(responseId) != response) {
@@ -394,7 +513,7 @@ public final class RealtimeSession {
             ObjectNode body = ChatRequest.build(
                     params.has("instructions") ? params.get("instructions").asText() : config.instructions(),
                     context,
-                    params.has("tools") ? params.get("tools") : config.tools(),
+                    offered(params.has("tools") ? params.get("tools") : config.tools()),
                     params.has("tool_choice") ? params.get("tool_choice") : config.toolChoice(),
                     response.maxOutputTokens(),
                     params.has("temperature") ? params.get("temperature") : config.temperature());
@@ -417,6 +536,18 @@ public final class RealtimeSession {
             // The model reads text: it answers once the turn's words are known.
             deferred.add(new Deferred(waitingOn, submit));
         }
+    }
+
+    /** The tools the model may see: a tool blocked since it was configured is not offered. */
+    private JsonNode offered(JsonNode tools) {
+        SessionDecision decision = decision();
+        com.fasterxml.jackson.databind.node.ArrayNode allowed = Json.MAPPER.createArrayNode();
+        tools.forEach(tool -> {
+            if (decision.toolAllowed(tool.path("name").asText())) {
+                allowed.add(tool);
+            }
+        });
+        return allowed;
     }
 
     /** A voice turn ended by the detector, or the idle timeout: answer it unless told not to. */
@@ -447,6 +578,20 @@ public final class RealtimeSession {
 
     /** Makes a committed turn a user item and has it transcribed; {@code respond} answers it after. */
     private void commitTurn(InputAudioBuffer.Committed committed, boolean respond) {
+        long seconds = Math.max(1, (committed.durationMs() + 999) / 1000);
+        LimitOutcome allowance;
+        try {
+            allowance = wiring.access().limiter().acquireAudio(caller.tenantId(), limits(), seconds);
+        } catch (RuntimeException e) {
+            if (e instanceof RealtimeError refused) {
+                throw refused;
+            }
+            throw new RealtimeError(RealtimeError.SERVER_ERROR, "rate_limits_unavailable",
+                    "The audio allowance cannot be checked right now, so the turn was not committed.", null);
+        }
+        if (!allowance.allowed()) {
+            throw RealtimeError.rateLimited("audio_minutes_per_day", allowance.limit() / 60, allowance.retryAfterSeconds());
+        }
         String itemId = input.takeItemId();
         String previous = conversation.lastItemId();
         send(Events.event("input_audio_buffer.committed").put("previous_item_id", previous).put("item_id", itemId));
@@ -563,7 +708,11 @@ public final class RealtimeSession {
             }
         }
         if (respond && transcribed && conversationResponse == null) {
-            startResponse(Json.object(), true, null, conversation.items());
+            try {
+                startResponse(Json.object(), true, null, conversation.items(), admit());
+            } catch (RealtimeError e) {
+                send(Events.error(e, null));
+            }
         }
     }
 
@@ -653,6 +802,11 @@ public final class RealtimeSession {
     private void forget(ResponseStream response) {
         responses.remove(response.id());
         input.assistantFinished();
+        try {
+            wiring.access().limiter().recordTokens(caller.tenantId(), limits(), response.tokensUsed());
+        } catch (RuntimeException e) {
+            LOG.warning("could not record the tokens of " + response.id() + ": " + e.getMessage());
+        }
         if (conversationResponse == response) {
             conversationResponse = null;
         }
@@ -698,6 +852,13 @@ public final class RealtimeSession {
         transcribing.keySet().forEach(wiring.workers()::cancel);
         transcriptionTimers.values().forEach(timer -> timer.cancel(false));
         input.close();
+        if (lease != null) {
+            try {
+                wiring.access().limiter().releaseSession(caller.tenantId(), lease);
+            } catch (RuntimeException e) {
+                LOG.fine("session lease " + lease + " lapses by itself: " + e.getMessage());
+            }
+        }
         closed = true;
         if (expiry != null) {
             expiry.cancel(false);
@@ -782,6 +943,11 @@ public final class RealtimeSession {
         @Override
         public void spoken(String itemId, String text, long durationMs) {
             spokenAudio.computeIfAbsent(itemId, k -> new ArrayList<>()).add(new Spoken(text, durationMs));
+            try {
+                wiring.access().limiter().recordAudio(caller.tenantId(), limits(), Math.max(1, (durationMs + 999) / 1000));
+            } catch (RuntimeException e) {
+                LOG.warning("could not record spoken audio for " + id() + ": " + e.getMessage());
+            }
         }
     }
 }

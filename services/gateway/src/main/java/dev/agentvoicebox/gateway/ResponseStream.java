@@ -109,6 +109,10 @@ final class ResponseStream {
         return span;
     }
 
+    long tokensUsed() {
+        return inputTokens + outputTokens;
+    }
+
     AudioFormat outputFormat() {
         return outputFormat;
     }

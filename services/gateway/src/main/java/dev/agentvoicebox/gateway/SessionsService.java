@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import dev.agentvoicebox.platform.StreamPublisher;
+import dev.agentvoicebox.platform.edge.EdgeIdentity;
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Kinds;
 import dev.agentvoicebox.protocol.Streams;
@@ -18,7 +19,8 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 
 /**
- * The caller's live sessions on every gateway instance: list, inspect (with its items), and cancel.
+ * The caller's live sessions on every gateway instance: list, inspect (with its items), and cancel;
+ * a project-scoped key sees its project's only.
  * Cancelling a session owned by another instance sends that instance a {@code session.cancel}.
  */
 final class SessionsService implements HttpService {
@@ -38,13 +40,17 @@ final class SessionsService implements HttpService {
     }
 
     private void list(ServerRequest request, ServerResponse response) {
-        Optional<Caller> caller = HttpErrors.caller(request, response, gateway.authenticator());
+        Optional<EdgeIdentity> caller = HttpErrors.identity(request, response);
         if (caller.isEmpty()) {
             return;
         }
         ObjectNode body = Json.object().put("object", "list");
         ArrayNode data = body.putArray("data");
-        for (Map<String, String> session : gateway.store().list(caller.get().tenantId())) {
+        for (Map<String, String> session : gateway.store().list(caller.get().tenant())) {
+            if (caller.get().projectScope().isPresent()
+                    && !caller.get().projectScope().get().equals(session.get("project_id"))) {
+                continue;
+            }
             data.add(summary(session));
         }
         HttpErrors.json(response, Status.OK_200, body);
@@ -89,13 +95,14 @@ final class SessionsService implements HttpService {
 
     /** The session if it exists and is the caller's tenant's; a 404 otherwise, so ids do not leak. */
     private Optional<Map<String, String>> owned(ServerRequest request, ServerResponse response) {
-        Optional<Caller> caller = HttpErrors.caller(request, response, gateway.authenticator());
+        Optional<EdgeIdentity> caller = HttpErrors.identity(request, response);
         if (caller.isEmpty()) {
             return Optional.empty();
         }
         String id = request.path().pathParameters().get("id");
         Optional<Map<String, String>> session = gateway.store().find(id)
-                .filter(s -> caller.get().tenantId().equals(s.get("tenant_id")));
+                .filter(s -> caller.get().tenant().equals(s.get("tenant_id")))
+                .filter(s -> caller.get().projectScope().map(p -> p.equals(s.get("project_id"))).orElse(true));
         if (session.isEmpty()) {
             HttpErrors.send(response, Status.NOT_FOUND_404, "invalid_request_error", "session_not_found",
                     "No live session with id '" + id + "'.", "id");

@@ -4,25 +4,26 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 import dev.agentvoicebox.gateway.audio.VadEngines;
-
 import dev.agentvoicebox.platform.RedisConnections;
 import dev.agentvoicebox.platform.Telemetry;
-import dev.agentvoicebox.platform.testing.RedisServer;
 
-/** A real Redis and one or more gateway instances on free ports, plain HTTP. */
+/** Gateway instances on free ports (plain HTTP) against the shared {@link SecureStack}. */
 final class GatewayHarness implements AutoCloseable {
-    static final String KEY = "sk-avb-test-0123456789abcdef";
     /** Where make tools puts Silero VAD, seen from this module; the energy VAD stands in without it. */
     static final Path VAD_MODEL = Path.of("../..").resolve(VadEngines.DEFAULT_MODEL).normalize();
 
-    final RedisServer redisServer = RedisServer.start();
-    final RedisConnections redis = new RedisConnections(redisServer.url());
+    final SecureStack stack = SecureStack.shared();
+    /** The dev tenant's user key: what the protocol tests open sessions with. */
+    final String key = stack.devKey;
+    final RedisConnections redis = new RedisConnections(stack.redis.url());
     private final Telemetry telemetry = Telemetry.start("gateway-test");
 
+    Gateway start(String instanceId, Duration sessionMax, Duration responseIdle, Duration accessRecheck) {
+        return new Gateway(stack.gateway(instanceId, sessionMax, responseIdle, accessRecheck), telemetry).start();
+    }
+
     Gateway start(String instanceId, Duration sessionMax, Duration responseIdle) {
-        GatewaySettings settings = new GatewaySettings("127.0.0.1", 0, null, null, redisServer.url(), KEY,
-                instanceId, "gpt-realtime", sessionMax, responseIdle, new RateLimits(600, 200_000), VAD_MODEL);
-        return new Gateway(settings, telemetry).start();
+        return start(instanceId, sessionMax, responseIdle, Duration.ofSeconds(30));
     }
 
     Gateway start(String instanceId) {
@@ -33,6 +34,5 @@ final class GatewayHarness implements AutoCloseable {
     public void close() {
         redis.close();
         telemetry.close();
-        redisServer.close();
     }
 }

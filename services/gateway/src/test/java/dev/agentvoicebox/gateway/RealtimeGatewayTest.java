@@ -37,7 +37,7 @@ class RealtimeGatewayTest {
     void start() {
         harness = new GatewayHarness();
         gateway = harness.start("gw-test");
-        llm = new WorkerReplay(harness.redis);
+        llm = new WorkerReplay(harness.redis, gateway);
     }
 
     @AfterAll
@@ -48,7 +48,7 @@ class RealtimeGatewayTest {
     }
 
     private RealtimeClient open() {
-        RealtimeClient client = RealtimeClient.connect(gateway.port(), GatewayHarness.KEY);
+        RealtimeClient client = RealtimeClient.connect(gateway.port(), harness.key);
         assertEquals("session.created", client.next().path("type").asText());
         assertEquals("conversation.created", client.next().path("type").asText());
         return client;
@@ -64,7 +64,7 @@ class RealtimeGatewayTest {
 
     @Test
     void sessionCreatedComesFirstWithTheFullSessionObject() {
-        try (RealtimeClient client = RealtimeClient.connect(gateway.port(), GatewayHarness.KEY)) {
+        try (RealtimeClient client = RealtimeClient.connect(gateway.port(), harness.key)) {
             ObjectNode created = client.next();
             assertEquals("session.created", created.path("type").asText());
             JsonNode session = created.path("session");
@@ -417,7 +417,7 @@ class RealtimeGatewayTest {
     @Test
     void betaClientsGetTheBetaShape() {
         try (RealtimeClient client = RealtimeClient.connect(gateway.port(), "",
-                Map.of("Authorization", "Bearer " + GatewayHarness.KEY, "OpenAI-Beta", "realtime=v1"), List.of())) {
+                Map.of("Authorization", "Bearer " + harness.key, "OpenAI-Beta", "realtime=v1"), List.of())) {
             ObjectNode created = client.next();
             assertEquals("session.created", created.path("type").asText());
             assertEquals("text", created.path("session").path("modalities").path(0).asText());
@@ -453,12 +453,12 @@ class RealtimeGatewayTest {
     @Test
     void keysAreAcceptedInAllThreePlacesAndAWrongKeyIs401() throws Exception {
         try (RealtimeClient browser = RealtimeClient.connect(gateway.port(), "", Map.of(),
-                List.of("realtime", "openai-insecure-api-key." + GatewayHarness.KEY))) {
+                List.of("realtime", "openai-insecure-api-key." + harness.key))) {
             assertEquals("realtime", browser.subprotocol());
             assertEquals("session.created", browser.next().path("type").asText());
         }
         try (RealtimeClient query = RealtimeClient.connect(gateway.port(), "?model=gpt-realtime&api-key="
-                + GatewayHarness.KEY, Map.of(), List.of())) {
+                + harness.key, Map.of(), List.of())) {
             assertEquals("gpt-realtime", query.next().path("session").path("model").asText());
         }
         CompletionException refused = assertThrows(CompletionException.class, () -> RealtimeClient.connect(
@@ -476,7 +476,7 @@ class RealtimeGatewayTest {
 
     @Test
     void aClientSecretOpensOneConfiguredSessionAndAGarbageOneIsRefused() throws Exception {
-        HttpResponse<String> minted = post("/v1/realtime/client_secrets", GatewayHarness.KEY, """
+        HttpResponse<String> minted = post("/v1/realtime/client_secrets", harness.key, """
                 {"expires_after":{"anchor":"created_at","seconds":60},
                  "session":{"type":"realtime","instructions":"You are a pirate."}}""");
         assertEquals(200, minted.statusCode(), minted.body());
@@ -484,26 +484,26 @@ class RealtimeGatewayTest {
         String value = secret.path("value").asText();
         assertTrue(value.startsWith("ek_"));
         assertEquals("You are a pirate.", secret.path("session").path("instructions").asText());
-        long ttl = harness.redis.shared().sync().ttl("avb:ek:" + java.util.HexFormat.of().formatHex(
-                java.security.MessageDigest.getInstance("SHA-256").digest(value.getBytes())));
-        assertTrue(ttl > 50 && ttl <= 60, "the secret lapses with its expires_after: " + ttl);
+        long lifetime = secret.path("expires_at").asLong() - System.currentTimeMillis() / 1000;
+        assertTrue(lifetime > 50 && lifetime <= 60, "the secret lapses with its expires_after: " + lifetime);
 
         try (RealtimeClient client = RealtimeClient.connect(gateway.port(), value)) {
             assertEquals("You are a pirate.", client.next().path("session").path("instructions").asText());
         }
-        assertEquals(401, post("/v1/realtime/client_secrets", value, "{}").statusCode(),
-                "a client secret cannot mint more secrets");
+        HttpResponse<String> fromSecret = post("/v1/realtime/client_secrets", value, "{}");
+        assertEquals(403, fromSecret.statusCode(), "a client secret cannot mint more secrets");
+        assertEquals("client_secret_not_allowed", Json.parse(fromSecret.body()).path("error").path("code").asText());
         assertThrows(CompletionException.class, () -> RealtimeClient.connect(gateway.port(), "ek_forged"));
 
-        HttpResponse<String> tooLong = post("/v1/realtime/client_secrets", GatewayHarness.KEY,
+        HttpResponse<String> tooLong = post("/v1/realtime/client_secrets", harness.key,
                 "{\"expires_after\":{\"seconds\":9000}}");
         assertEquals(400, tooLong.statusCode());
         assertEquals("expires_after.seconds", Json.parse(tooLong.body()).path("error").path("param").asText());
-        HttpResponse<String> badSession = post("/v1/realtime/client_secrets", GatewayHarness.KEY,
+        HttpResponse<String> badSession = post("/v1/realtime/client_secrets", harness.key,
                 "{\"session\":{\"tool_choice\":\"sometimes\"}}");
         assertEquals("session.tool_choice", Json.parse(badSession.body()).path("error").path("param").asText());
 
-        HttpResponse<String> beta = post("/v1/realtime/sessions", GatewayHarness.KEY,
+        HttpResponse<String> beta = post("/v1/realtime/sessions", harness.key,
                 "{\"modalities\":[\"text\"],\"instructions\":\"Beta pirate.\"}");
         assertEquals(200, beta.statusCode(), beta.body());
         JsonNode betaSession = Json.parse(beta.body());
@@ -526,7 +526,7 @@ class RealtimeGatewayTest {
 
             HttpResponse<String> cancelled = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + other.port() + "/v1/realtime/sessions/" + sessionId))
-                    .header("Authorization", "Bearer " + GatewayHarness.KEY).DELETE().build(),
+                    .header("Authorization", "Bearer " + harness.key).DELETE().build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(202, cancelled.statusCode());
             assertEquals("session_cancelled", client.await("error").path("error").path("code").asText());
@@ -546,9 +546,9 @@ class RealtimeGatewayTest {
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    private static HttpResponse<String> get(Gateway instance, String path) throws Exception {
+    private HttpResponse<String> get(Gateway instance, String path) throws Exception {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + instance.port() + path))
-                .header("Authorization", "Bearer " + GatewayHarness.KEY).build(), HttpResponse.BodyHandlers.ofString());
+                .header("Authorization", "Bearer " + harness.key).build(), HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -24,7 +24,7 @@ class SessionLimitsTest {
     void start() {
         harness = new GatewayHarness();
         gateway = harness.start("gw-limits", Duration.ofSeconds(3), Duration.ofMillis(1500));
-        llm = new WorkerReplay(harness.redis);
+        llm = new WorkerReplay(harness.redis, gateway);
     }
 
     @AfterAll
@@ -36,7 +36,7 @@ class SessionLimitsTest {
 
     @Test
     void aResponseWithNoWorkerOutputFailsInsteadOfHanging() {
-        try (RealtimeClient client = RealtimeClient.connect(gateway.port(), GatewayHarness.KEY)) {
+        try (RealtimeClient client = RealtimeClient.connect(gateway.port(), harness.key)) {
             client.await("conversation.created");
             client.send("{\"type\":\"response.create\"}");
             client.await("rate_limits.updated");
@@ -50,7 +50,7 @@ class SessionLimitsTest {
 
     @Test
     void theSessionEndsAtItsMaximumDurationWithSessionExpired() {
-        try (RealtimeClient client = RealtimeClient.connect(gateway.port(), GatewayHarness.KEY)) {
+        try (RealtimeClient client = RealtimeClient.connect(gateway.port(), harness.key)) {
             long expiresAt = client.next().path("session").path("expires_at").asLong();
             long now = System.currentTimeMillis() / 1000;
             assertTrue(expiresAt - now <= 3 && expiresAt - now >= 2, "expires_at reflects the cap");

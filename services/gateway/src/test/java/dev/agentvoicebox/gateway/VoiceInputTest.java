@@ -38,8 +38,8 @@ class VoiceInputTest {
     void start() throws Exception {
         harness = new GatewayHarness();
         gateway = harness.start("gw-voice");
-        llm = new WorkerReplay(harness.redis);
-        stt = new WorkerReplay(harness.redis, Streams.STT_JOBS, Streams.STT_GROUP);
+        llm = new WorkerReplay(harness.redis, gateway);
+        stt = new WorkerReplay(harness.redis, Streams.STT_JOBS, Streams.STT_GROUP, gateway);
         question = Resampler.convert(Fixtures.speech("what is the weather like in paris today"), 16_000, 24_000);
     }
 
@@ -65,7 +65,7 @@ class VoiceInputTest {
 
     @Test
     void aSpokenTurnIsDetectedCommittedTranscribedAndAnswered() {
-        try (RealtimeClient client = RealtimeClient.connect(gateway.port(), GatewayHarness.KEY)) {
+        try (RealtimeClient client = RealtimeClient.connect(gateway.port(), harness.key)) {
             client.await("conversation.created");
             client.send("""
                     {"type":"session.update","session":{"audio":{"input":{"transcription":{"model":"whisper-1",
@@ -123,7 +123,7 @@ class VoiceInputTest {
 
     @Test
     void newSpeechDuringAResponseCancelsIt() {
-        try (RealtimeClient client = RealtimeClient.connect(gateway.port(), GatewayHarness.KEY)) {
+        try (RealtimeClient client = RealtimeClient.connect(gateway.port(), harness.key)) {
             client.await("conversation.created");
             client.send(RealtimeGatewayTestMessages.userText("Tell me a story"));
             client.await("conversation.item.done");
@@ -145,7 +145,7 @@ class VoiceInputTest {
 
     @Test
     void manualTurnsCommitOnRequestAndRefuseTooLittleAudio() {
-        try (RealtimeClient client = RealtimeClient.connect(gateway.port(), GatewayHarness.KEY)) {
+        try (RealtimeClient client = RealtimeClient.connect(gateway.port(), harness.key)) {
             client.await("conversation.created");
             client.send("{\"type\":\"session.update\",\"session\":{\"audio\":{\"input\":{\"turn_detection\":null,"
                     + "\"format\":{\"type\":\"audio/pcmu\"}}}}}");

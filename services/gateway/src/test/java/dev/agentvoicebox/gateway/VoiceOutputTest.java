@@ -33,8 +33,8 @@ class VoiceOutputTest {
     void start() {
         harness = new GatewayHarness();
         gateway = harness.start("gw-speak");
-        llm = new WorkerReplay(harness.redis);
-        tts = new WorkerReplay(harness.redis, Streams.TTS_JOBS, Streams.TTS_GROUP);
+        llm = new WorkerReplay(harness.redis, gateway);
+        tts = new WorkerReplay(harness.redis, Streams.TTS_JOBS, Streams.TTS_GROUP, gateway);
     }
 
     @AfterAll
@@ -63,7 +63,7 @@ class VoiceOutputTest {
     }
 
     private RealtimeClient speakingSession() {
-        RealtimeClient client = RealtimeClient.connect(gateway.port(), GatewayHarness.KEY);
+        RealtimeClient client = RealtimeClient.connect(gateway.port(), harness.key);
         client.await("conversation.created");
         client.send("""
                 {"type":"session.update","session":{"output_modalities":["audio"],

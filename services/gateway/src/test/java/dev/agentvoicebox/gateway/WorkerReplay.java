@@ -27,18 +27,21 @@ final class WorkerReplay implements AutoCloseable {
     private final StreamPublisher publisher;
     private final String stream;
     private final String group;
+    private final String replyTo;
     private long seq;
 
-    WorkerReplay(RedisConnections redis) {
-        this(redis, Streams.LLM_JOBS, Streams.LLM_GROUP);
+    /** The llm jobs of one gateway instance (others may share the Redis). */
+    WorkerReplay(RedisConnections redis, Gateway gateway) {
+        this(redis, Streams.LLM_JOBS, Streams.LLM_GROUP, gateway);
     }
 
     /** The same, for another worker pool's jobs (stt, tts). */
-    WorkerReplay(RedisConnections redis, String stream, String group) {
+    WorkerReplay(RedisConnections redis, String stream, String group, Gateway gateway) {
         this.connection = redis.dedicated();
         this.publisher = new StreamPublisher(redis.shared());
         this.stream = stream;
         this.group = group;
+        this.replyTo = Streams.gatewayStream(gateway.settings().instanceId());
         try {
             connection.sync().xgroupCreate(XReadArgs.StreamOffset.from(stream, "0"), group,
                     XGroupCreateArgs.Builder.mkstream());
@@ -47,16 +50,24 @@ final class WorkerReplay implements AutoCloseable {
         }
     }
 
+    /** The next job for this gateway; jobs of other instances sharing the Redis are acked and passed over. */
     Envelope nextJob() {
-        List<StreamMessage<String, String>> messages = connection.sync().xreadgroup(
-                Consumer.from(group, "replay"),
-                XReadArgs.Builder.block(Duration.ofSeconds(10)).count(1),
-                XReadArgs.StreamOffset.lastConsumed(stream));
-        if (messages.isEmpty()) {
-            throw new AssertionError("no job on " + stream + " within 10 s");
+        long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < end) {
+            List<StreamMessage<String, String>> messages = connection.sync().xreadgroup(
+                    Consumer.from(group, "replay-" + replyTo),
+                    XReadArgs.Builder.block(Duration.ofSeconds(1)).count(1),
+                    XReadArgs.StreamOffset.lastConsumed(stream));
+            if (messages.isEmpty()) {
+                continue;
+            }
+            connection.sync().xack(stream, group, messages.get(0).getId());
+            Envelope job = Envelope.fromFields(messages.get(0).getBody());
+            if (replyTo.equals(job.replyTo())) {
+                return job;
+            }
         }
-        connection.sync().xack(stream, group, messages.get(0).getId());
-        return Envelope.fromFields(messages.get(0).getBody());
+        throw new AssertionError("no job on " + stream + " for " + replyTo + " within 10 s");
     }
 
     JsonNode payload(Envelope job) {

@@ -21,14 +21,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * written to its file (mode 600) only when the file does not exist, so an existing key is never
  * replaced behind its user's back. The token goes to the file only, never to a log line.
  */
-final class Bootstrap {
+public final class Bootstrap {
     private static final Logger LOG = Logger.getLogger(Bootstrap.class.getName());
     private static final Duration LIFETIME = Duration.ofDays(365);
 
     private Bootstrap() {
     }
 
-    static void run(Tenants tenants) {
+    public static void run(Tenants tenants) {
         TenantsSettings s = tenants.settings();
         KeyIssuer issuer = new KeyIssuer(tenants.signingKeys(), java.time.Clock.systemUTC());
         if (s.adminKeyFile() != null) {
@@ -45,7 +45,7 @@ final class Bootstrap {
         Directory directory = tenants.directory();
         if (directory.store().tenant(s.devTenant()).isEmpty()) {
             ObjectNode body = Json.object();
-            body.put("id", s.devTenant()).put("name", "Local development").put("tier", "pro");
+            body.put("id", s.devTenant()).put("name", "Local development").put("tier", "enterprise");
             directory.createTenant(body);
             LOG.info("created the dev tenant '" + s.devTenant() + "'");
         }

@@ -12,8 +12,8 @@ import io.helidon.common.tls.Tls;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 
-/** The tenants service's object graph: what {@link Main} builds and tests start on a free port. */
-final class Tenants implements AutoCloseable {
+/** The tenants service's object graph: what {@link Main} builds, and what tests (its own and the gateway's) start on a free port. */
+public final class Tenants implements AutoCloseable {
     private final TenantsSettings settings;
     private final RedisConnections redis;
     private final SigningKeys signingKeys;
@@ -21,7 +21,7 @@ final class Tenants implements AutoCloseable {
     private final EdgeAuthz edge;
     private WebServer server;
 
-    Tenants(TenantsSettings settings, EdgeAuthz edge, Clock clock) {
+    public Tenants(TenantsSettings settings, EdgeAuthz edge, Clock clock) {
         this.settings = settings;
         this.edge = edge;
         Tiers tiers = Tiers.load(settings.tiersFile());
@@ -32,7 +32,7 @@ final class Tenants implements AutoCloseable {
                 settings.maxKeyLifetime(), clock);
     }
 
-    Tenants start() {
+    public Tenants start() {
         WebServerConfig.Builder builder = WebServer.builder()
                 .host(settings.host())
                 .port(settings.port())
@@ -49,7 +49,7 @@ final class Tenants implements AutoCloseable {
         return this;
     }
 
-    int port() {
+    public int port() {
         return server.port();
     }
 

@@ -6,7 +6,7 @@ import java.time.Duration;
 import dev.agentvoicebox.platform.Settings;
 
 /** The tenants service's settings, each from its {@code AVB_*} variable or {@code app.*} in application.yaml. */
-record TenantsSettings(
+public record TenantsSettings(
         String host,
         int port,
         String tlsCert,

@@ -24,6 +24,7 @@ import dev.agentvoicebox.platform.edge.EdgeAuthz;
 import dev.agentvoicebox.platform.edge.EdgeDecision;
 import dev.agentvoicebox.platform.policy.SessionDecision;
 import dev.agentvoicebox.platform.policy.SessionPolicy;
+import dev.agentvoicebox.platform.testing.OpaServer;
 import dev.agentvoicebox.platform.testing.RedisServer;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -40,23 +41,23 @@ import org.junit.jupiter.api.Test;
 class EdgePolicyIntegrationTest {
     static RedisServer redis;
     static Tenants tenants;
-    static OpaProcess opa;
+    static OpaServer opa;
     static EdgeAuthz edge;
     static String adminKey;
     static String devKey;
 
     @BeforeAll
     static void start() throws Exception {
-        OpaProcess.binary("opa-envoy");
+        OpaServer.binary("opa-envoy");
         Path work = TestStack.tempDir("opa");
         redis = RedisServer.start();
-        int grpc = OpaProcess.freePort();
+        int grpc = OpaServer.freePort();
         edge = EdgeAuthz.self("127.0.0.1", grpc, Duration.ofSeconds(2));
         tenants = TestStack.start(redis.url(), work, edge, Clock.systemUTC());
         Bootstrap.run(tenants);
         adminKey = Files.readString(work.resolve("admin-api-key"));
         devKey = Files.readString(work.resolve("dev-api-key"));
-        opa = OpaProcess.start(work, tenants.port(), grpc);
+        opa = OpaServer.start(work, tenants.port(), grpc);
     }
 
     @AfterAll
@@ -120,7 +121,7 @@ class EdgePolicyIntegrationTest {
         assertTrue(d.allowed(), d.body());
         assertEquals("dev", d.identity().tenant());
         assertEquals("user", d.identity().role());
-        assertEquals("pro", d.identity().tier());
+        assertEquals("enterprise", d.identity().tier());
         assertEquals("api_key", d.identity().kind());
         assertTrue(d.removedHeaders().containsAll(List.of("x-avb-tenant", "x-avb-role")), d.removedHeaders().toString());
         Golden.check("realtime-upgrade", opa, "golden=upgrade");
@@ -265,7 +266,7 @@ class EdgePolicyIntegrationTest {
 
     /** Golden inputs: what the plugin hands the policy, from its decision log, checked in as test data. */
     static final class Golden {
-        static void check(String name, OpaProcess opa, String marker) throws IOException, InterruptedException {
+        static void check(String name, OpaServer opa, String marker) throws IOException, InterruptedException {
             JsonNode entry = null;
             for (int i = 0; i < 50 && entry == null; i++) {
                 for (String line : opa.logText().split("\n")) {

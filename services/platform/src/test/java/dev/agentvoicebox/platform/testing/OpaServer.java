@@ -1,4 +1,4 @@
-package dev.agentvoicebox.tenants;
+package dev.agentvoicebox.platform.testing;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -20,22 +21,27 @@ import org.junit.jupiter.api.Assumptions;
  * The OPA Envoy binary from {@code .avb/bin} (installed by {@code make tools}) as a child process:
  * ext_authz gRPC and REST on free loopback ports, the policy bundle built from {@code policies/},
  * the tenants data bundle polled every second, decision logs on stdout (captured to a file).
+ * Under {@code CI=true} a missing binary fails the test; elsewhere it aborts it with the reason.
  */
-final class OpaProcess implements AutoCloseable {
-    final int grpcPort;
-    final int restPort;
-    final Path log;
+public final class OpaServer implements AutoCloseable {
+    /** The repository root, seen from a module's folder (where surefire runs). */
+    public static final Path REPO = Path.of(System.getenv().getOrDefault("AVB_REPO_ROOT", "../..")).toAbsolutePath().normalize();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    public final int grpcPort;
+    public final int restPort;
+    public final Path log;
     private final Process process;
 
-    private OpaProcess(Process process, int grpcPort, int restPort, Path log) {
+    private OpaServer(Process process, int grpcPort, int restPort, Path log) {
         this.process = process;
         this.grpcPort = grpcPort;
         this.restPort = restPort;
         this.log = log;
     }
 
-    static Path binary(String name) {
-        Path bin = TestStack.REPO.resolve(".avb/bin").resolve(name);
+    public static Path binary(String name) {
+        Path bin = REPO.resolve(".avb/bin").resolve(name);
         if (!Files.isExecutable(bin)) {
             String message = bin + " is missing: run 'make tools'";
             if ("true".equals(System.getenv("CI"))) {
@@ -47,11 +53,11 @@ final class OpaProcess implements AutoCloseable {
     }
 
     /** Builds the policy bundle the way make policy-test does. */
-    static Path policyBundle(Path work) throws IOException, InterruptedException {
+    public static Path policyBundle(Path work) throws IOException, InterruptedException {
         Path out = work.resolve("policy.tar.gz");
         Process build = new ProcessBuilder(binary("opa").toString(), "build", "-b", "policies/envoy", "policies/session", "policies/system",
                 "policies/data", "--ignore", "*_test.rego", "-r", "test", "-o", out.toString())
-                .directory(TestStack.REPO.toFile()).redirectErrorStream(true).start();
+                .directory(REPO.toFile()).redirectErrorStream(true).start();
         String output = new String(build.getInputStream().readAllBytes());
         if (build.waitFor() != 0) {
             fail("opa build failed: " + output);
@@ -59,7 +65,8 @@ final class OpaProcess implements AutoCloseable {
         return out;
     }
 
-    static OpaProcess start(Path work, int tenantsPort, int grpc) throws IOException, InterruptedException {
+    /** OPA polling the tenants service's data bundle on {@code tenantsPort}, ext_authz gRPC on {@code grpc}. */
+    public static OpaServer start(Path work, int tenantsPort, int grpc) throws IOException, InterruptedException {
         Path policy = policyBundle(work);
         int rest = freePort();
         Path config = work.resolve("opa.yaml");
@@ -86,7 +93,7 @@ final class OpaProcess implements AutoCloseable {
                 "--addr", "127.0.0.1:" + rest, "--diagnostic-addr", "127.0.0.1:" + freePort(),
                 "--config-file", config.toString(), "--bundle", policy.toString(), "--log-format", "json"))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        OpaProcess opa = new OpaProcess(p, grpc, rest, log);
+        OpaServer opa = new OpaServer(p, grpc, rest, log);
         opa.awaitBundles(Duration.ofSeconds(30));
         return opa;
     }
@@ -99,7 +106,7 @@ final class OpaProcess implements AutoCloseable {
                 fail("opa-envoy exited: " + Files.readString(log));
             }
             try {
-                HttpResponse<String> r = TestStack.HTTP.send(HttpRequest.newBuilder(
+                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + restPort + "/health?bundles&plugins")).build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) {
@@ -113,7 +120,7 @@ final class OpaProcess implements AutoCloseable {
         fail("opa-envoy not ready: " + Files.readString(log));
     }
 
-    String logText() {
+    public String logText() {
         try {
             return Files.readString(log);
         } catch (IOException e) {
@@ -121,7 +128,7 @@ final class OpaProcess implements AutoCloseable {
         }
     }
 
-    static int freePort() {
+    public static int freePort() {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         } catch (IOException e) {
