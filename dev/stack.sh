@@ -46,6 +46,7 @@ export AVB_SIGNING_KEYS_DIR="${AVB_SIGNING_KEYS_DIR:-$AVB_DIR/tenants/signing-ke
 export AVB_TIERS_FILE="${AVB_TIERS_FILE:-$ROOT/policies/data/avb/tiers/data.json}"
 export AVB_EDGE_AUTHZ="${AVB_EDGE_AUTHZ:-self}" AVB_OPA_GRPC="127.0.0.1:$OPA_GRPC_PORT" AVB_OPA_URL="http://127.0.0.1:$OPA_PORT"
 export AVB_TENANTS_URL="https://127.0.0.1:$TENANTS_PORT"
+export AVB_TLS_CA="${AVB_TLS_CA:-$TLS_DIR/ca.pem}"   # the dev CA: services trust each other's certificates through it
 export AVB_STT_PORT="$STT_PORT" AVB_TTS_PORT="$TTS_PORT"
 export AVB_VAD_MODEL="${AVB_VAD_MODEL:-$AVB_DIR/models/silero_vad_v6.onnx}"   # fetched by make tools
 
