@@ -2,6 +2,8 @@ package dev.agentvoicebox.gateway;
 
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 
 import dev.agentvoicebox.platform.edge.EdgeIdentity;
 
@@ -39,66 +41,62 @@ final class ClientSecretsService implements HttpService {
     }
 
     private void createGa(ServerRequest request, ServerResponse response) {
-        Optional<EdgeIdentity> caller = HttpErrors.identity(request, response);
-        Optional<ObjectNode> body = caller.isEmpty() ? Optional.empty() : HttpErrors.body(request, response);
-        if (body.isEmpty()) {
-            return;
-        }
-        try {
-            Fields.onlyKnown(body.get(), "", Set.of("expires_after", "session"));
-            long ttl = ttl(body.get().get("expires_after"));
-            ObjectNode requested = body.get().hasNonNull("session")
-                    ? Fields.object(body.get().get("session"), "session") : Json.object();
-            SessionConfig session = validated(requested);
-            TenantsClient.Answer minted = mint(request, caller.get(), ttl, requested);
-            if (minted.status() != 200) {
-                relay(response, minted);
-                return;
-            }
-            JsonNode secret = Json.parse(minted.body());
+        issue(request, response, body -> {
+            Fields.onlyKnown(body, "", Set.of("expires_after", "session"));
+            ObjectNode requested = body.hasNonNull("session") ? Fields.object(body.get("session"), "session")
+                    : Json.object();
+            return new Request(requested, ttl(body.get("expires_after")));
+        }, (session, secret) -> {
             ObjectNode result = Json.object();
             result.put("value", secret.path("value").asText());
             result.put("expires_at", secret.path("expires_at").asLong());
             result.set("session", session.toJson());
-            HttpErrors.json(response, Status.OK_200, result);
-        } catch (RealtimeError e) {
-            HttpErrors.send(response, e);
-        } catch (JsonProcessingException e) {
-            relay(response, new TenantsClient.Answer(502, "{\"error\":{\"message\":\"The tenants service answered "
-                    + "unreadably.\",\"type\":\"server_error\",\"param\":null,\"code\":\"bad_gateway\"}}"));
-        }
+            return result;
+        });
     }
 
     private void createBeta(ServerRequest request, ServerResponse response) {
+        issue(request, response, body -> new Request(Dialect.BETA.sessionConfig(body), BETA_TTL_SECONDS),
+                (session, secret) -> {
+                    ObjectNode result = Dialect.BETA.session(session.toJson());
+                    result.putObject("client_secret").put("value", secret.path("value").asText())
+                            .put("expires_at", secret.path("expires_at").asLong());
+                    return result;
+                });
+    }
+
+    /** What a request asks for: GA session settings and the secret's lifetime. */
+    private record Request(ObjectNode session, long ttlSeconds) {
+    }
+
+    /**
+     * The one way both endpoints issue a secret: read the request in its dialect, check the settings
+     * by the session's rules, have tenants sign it, answer in the dialect's shape.
+     */
+    private void issue(ServerRequest request, ServerResponse response, Function<ObjectNode, Request> read,
+                       BiFunction<SessionConfig, JsonNode, ObjectNode> answer) {
         Optional<EdgeIdentity> caller = HttpErrors.identity(request, response);
         Optional<ObjectNode> body = caller.isEmpty() ? Optional.empty() : HttpErrors.body(request, response);
         if (body.isEmpty()) {
             return;
         }
         try {
-            ObjectNode requested = Dialect.BETA.sessionConfig(body.get());
-            SessionConfig session = validated(requested);
-            TenantsClient.Answer minted = mint(request, caller.get(), BETA_TTL_SECONDS, requested);
+            Request asked = read.apply(body.get());
+            SessionConfig session = validated(asked.session());
+            String authorization = request.headers().first(HeaderNames.AUTHORIZATION).orElse("");
+            TenantsClient.Answer minted = gateway.tenants().mintClientSecret(authorization, caller.get().tenant(),
+                    asked.ttlSeconds(), asked.session());
             if (minted.status() != 200) {
                 relay(response, minted);
                 return;
             }
-            JsonNode secret = Json.parse(minted.body());
-            ObjectNode result = Dialect.BETA.session(session.toJson());
-            result.putObject("client_secret").put("value", secret.path("value").asText())
-                    .put("expires_at", secret.path("expires_at").asLong());
-            HttpErrors.json(response, Status.OK_200, result);
+            HttpErrors.json(response, Status.OK_200, answer.apply(session, Json.parse(minted.body())));
         } catch (RealtimeError e) {
             HttpErrors.send(response, e);
         } catch (JsonProcessingException e) {
-            relay(response, new TenantsClient.Answer(502, "{\"error\":{\"message\":\"The tenants service answered "
-                    + "unreadably.\",\"type\":\"server_error\",\"param\":null,\"code\":\"bad_gateway\"}}"));
+            HttpErrors.send(response, Status.BAD_GATEWAY_502, "server_error", "bad_gateway",
+                    "The tenants service answered unreadably.", null);
         }
-    }
-
-    private TenantsClient.Answer mint(ServerRequest request, EdgeIdentity caller, long ttl, ObjectNode session) {
-        String authorization = request.headers().first(HeaderNames.AUTHORIZATION).orElse("");
-        return gateway.tenants().mintClientSecret(authorization, caller.tenant(), ttl, session);
     }
 
     private static void relay(ServerResponse response, TenantsClient.Answer answer) {

@@ -173,29 +173,16 @@ public enum Dialect {
         return GA;
     }
 
+    /** Beta response.create params: the session's field mapping, plus beta items in {@code input}. */
     private static ObjectNode betaResponseParams(ObjectNode beta) {
-        ObjectNode ga = Json.object();
-        for (Map.Entry<String, JsonNode> field : beta.properties()) {
-            JsonNode value = field.getValue();
-            switch (field.getKey()) {
-                case "modalities" -> ga.set("output_modalities", gaModalities(value));
-                case "voice" -> output(ga).set("voice", value);
-                case "output_audio_format" -> output(ga).set("format", gaFormat(value));
-                case "max_response_output_tokens" -> ga.set("max_output_tokens", value);
-                case "input" -> {
-                    if (value instanceof ArrayNode items) {
-                        items.forEach(item -> {
-                            if (item instanceof ObjectNode object) {
-                                betaItemIn(object);
-                            }
-                        });
-                    }
-                    ga.set("input", value);
+        if (beta.get("input") instanceof ArrayNode items) {
+            items.forEach(item -> {
+                if (item instanceof ObjectNode object) {
+                    betaItemIn(object);
                 }
-                default -> ga.set(field.getKey(), value);
-            }
+            });
         }
-        return ga;
+        return BETA.sessionConfig(beta);
     }
 
     private static void betaResponseOut(ObjectNode response) {

@@ -1,7 +1,6 @@
 package dev.agentvoicebox.gateway;
 
 import java.net.http.HttpClient;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -12,6 +11,7 @@ import dev.agentvoicebox.gateway.audio.VadEngine;
 import dev.agentvoicebox.gateway.audio.VadEngines;
 import dev.agentvoicebox.platform.Health;
 import dev.agentvoicebox.platform.RedisConnections;
+import dev.agentvoicebox.platform.ServerTls;
 import dev.agentvoicebox.platform.auth.KeyVerifier;
 import dev.agentvoicebox.platform.auth.Revocations;
 import dev.agentvoicebox.platform.edge.EdgeAuthz;
@@ -19,8 +19,6 @@ import dev.agentvoicebox.platform.limits.RateLimiter;
 import dev.agentvoicebox.platform.policy.SessionPolicy;
 import dev.agentvoicebox.platform.Telemetry;
 
-import io.helidon.common.configurable.Resource;
-import io.helidon.common.tls.Tls;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 import io.helidon.webserver.http.HttpRouting;
@@ -76,10 +74,7 @@ public final class Gateway implements AutoCloseable {
                 .routing(routing -> Main.routing(routing, this))
                 .addRouting(WsRouting.builder().endpoint("/v1/realtime", () -> new RealtimeEndpoint(this)));
         if (settings.tls()) {
-            builder.tls(Tls.builder()
-                    .privateKey(key -> key.pem(pem -> pem.key(Resource.create(Path.of(settings.tlsKey())))))
-                    .privateKeyCertChain(key -> key.pem(pem -> pem.certChain(Resource.create(Path.of(settings.tlsCert())))))
-                    .build());
+            builder.tls(ServerTls.pem(settings.tlsCert(), settings.tlsKey()));
         }
         server = builder.build().start();
         return this;

@@ -415,29 +415,25 @@ final class ResponseStream {
         output.done = true;
         ObjectNode item = output.item;
         String text = output.text.toString();
-        if ("message".equals(item.path("type").asText()) && audio) {
-            ObjectNode audioDone = partEvent("response.output_audio.done", output);
-            audioDone.put("content_index", 0);
-            host.send(audioDone);
-            ObjectNode transcriptDone = partEvent("response.output_audio_transcript.done", output);
-            transcriptDone.put("content_index", 0);
-            transcriptDone.put("transcript", text);
-            host.send(transcriptDone);
+        if ("message".equals(item.path("type").asText())) {
+            // A spoken message carries its words as a transcript beside the audio; a text one as text.
+            String field = audio ? "transcript" : "text";
+            if (audio) {
+                ObjectNode audioDone = partEvent("response.output_audio.done", output);
+                audioDone.put("content_index", 0);
+                host.send(audioDone);
+            }
+            ObjectNode wordsDone = partEvent(audio ? "response.output_audio_transcript.done"
+                    : "response.output_text.done", output);
+            wordsDone.put("content_index", 0);
+            wordsDone.put(field, text);
+            host.send(wordsDone);
             ObjectNode partDone = partEvent("response.content_part.done", output);
             partDone.put("content_index", 0);
-            partDone.putObject("part").put("type", "audio").put("transcript", text);
+            partDone.putObject("part").put("type", audio ? "audio" : "text").put(field, text);
             host.send(partDone);
-            ((ArrayNode) item.get("content")).removeAll().addObject().put("type", "output_audio").put("transcript", text);
-        } else if ("message".equals(item.path("type").asText())) {
-            ObjectNode textDone = partEvent("response.output_text.done", output);
-            textDone.put("content_index", 0);
-            textDone.put("text", text);
-            host.send(textDone);
-            ObjectNode partDone = partEvent("response.content_part.done", output);
-            partDone.put("content_index", 0);
-            partDone.putObject("part").put("type", "text").put("text", text);
-            host.send(partDone);
-            ((ArrayNode) item.get("content")).removeAll().addObject().put("type", "output_text").put("text", text);
+            ((ArrayNode) item.get("content")).removeAll().addObject()
+                    .put("type", audio ? "output_audio" : "output_text").put(field, text);
         } else {
             item.put("arguments", text);
             ObjectNode argsDone = partEvent("response.function_call_arguments.done", output);

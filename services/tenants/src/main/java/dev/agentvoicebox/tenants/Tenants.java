@@ -1,14 +1,12 @@
 package dev.agentvoicebox.tenants;
 
-import java.nio.file.Path;
 import java.time.Clock;
 
 import dev.agentvoicebox.platform.Health;
 import dev.agentvoicebox.platform.RedisConnections;
+import dev.agentvoicebox.platform.ServerTls;
 import dev.agentvoicebox.platform.edge.EdgeAuthz;
 
-import io.helidon.common.configurable.Resource;
-import io.helidon.common.tls.Tls;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
 
@@ -40,10 +38,7 @@ public final class Tenants implements AutoCloseable {
                 .addFeature(Health.observe(redis))
                 .routing(routing -> Main.routing(routing, this));
         if (settings.tls()) {
-            builder.tls(Tls.builder()
-                    .privateKey(key -> key.pem(pem -> pem.key(Resource.create(Path.of(settings.tlsKey())))))
-                    .privateKeyCertChain(key -> key.pem(pem -> pem.certChain(Resource.create(Path.of(settings.tlsCert())))))
-                    .build());
+            builder.tls(ServerTls.pem(settings.tlsCert(), settings.tlsKey()));
         }
         server = builder.build().start();
         return this;
