@@ -3,6 +3,7 @@ package dev.agentvoicebox.gateway;
 import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -135,7 +136,17 @@ public final class Gateway implements AutoCloseable {
     /** Ends every session with 1001 so clients reconnect elsewhere, then stops. */
     @Override
     public void close() {
-        registry.all().forEach(session -> session.cancelSession("the gateway is shutting down", 1001));
+        List<RealtimeSession> live = List.copyOf(registry.all());
+        live.forEach(session -> session.cancelSession("the gateway is shutting down", 1001));
+        // Sessions release their Redis state and leases on their way out: Redis closes after them.
+        for (RealtimeSession session : live) {
+            try {
+                session.awaitEnded(Duration.ofSeconds(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         if (server != null) {
             server.stop();
         }

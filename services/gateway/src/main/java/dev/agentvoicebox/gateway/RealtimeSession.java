@@ -250,6 +250,11 @@ public final class RealtimeSession {
         run(() -> shutdown(0));
     }
 
+    /** Waits until the session has ended (its loop finished its last task). */
+    public boolean awaitEnded(Duration timeout) throws InterruptedException {
+        return loop.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     /** An operator, another gateway instance or a shutdown ends the session; the socket closes with {@code closeCode}. */
     public void cancelSession(String reason, int closeCode) {
         run(() -> endSession(reason, closeCode));

@@ -24,6 +24,9 @@ public final class RedisConnections implements AutoCloseable {
         this.client = RedisClient.create(uri);
         client.setOptions(ClientOptions.builder()
                 .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(3)).build())
+                // While Redis is away, fail at once rather than queue until the command timeout: a
+                // caller (a handshake, a response) gets a clear error now, and loops retry anyway.
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .build());
         this.shared = client.connect();
     }

@@ -21,9 +21,13 @@ public final class StreamPublisher {
         return connection.sync().xadd(stream, CAPPED, envelope.toFields());
     }
 
-    /** Tells every worker to stop work for a response, and leaves a marker for jobs not yet read. */
+    /**
+     * Tells every worker to stop work for a response, and leaves a marker for jobs not yet read.
+     * Sent without waiting: one connection keeps the two in order, and a caller ending a session
+     * must not stall on a Redis that is away.
+     */
     public void cancel(String responseId) {
-        var commands = connection.sync();
+        var commands = connection.async();
         commands.setex(Streams.cancelledKey(responseId), 300, "1");
         commands.publish(Streams.CANCEL_CHANNEL, responseId);
     }
