@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.agentvoicebox.platform.JobConsumer;
+import dev.agentvoicebox.platform.JobException;
 import dev.agentvoicebox.platform.StreamPublisher;
 import dev.agentvoicebox.platform.Telemetry;
 import dev.agentvoicebox.protocol.Envelope;
@@ -62,7 +63,7 @@ final class LlmWorker implements JobConsumer.Handler {
             }
             request = object;
         } catch (IOException e) {
-            results.error(LlmException.INVALID_REQUEST, "llm.request payload is not a JSON object");
+            results.error(JobException.INVALID_REQUEST, "llm.request payload is not a JSON object");
             return;
         }
         String requestedModel = request.path("model").asText("");
@@ -98,7 +99,7 @@ final class LlmWorker implements JobConsumer.Handler {
             span.setAttribute("gen_ai.usage.input_tokens", completion.inputTokens());
             span.setAttribute("gen_ai.usage.output_tokens", completion.outputTokens());
             results.done(completion);
-        } catch (LlmException e) {
+        } catch (JobException e) {
             span.setStatus(StatusCode.ERROR, e.code());
             span.setAttribute("error.type", e.code());
             if (job.cancelled()) {
@@ -111,7 +112,7 @@ final class LlmWorker implements JobConsumer.Handler {
             span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
             span.setAttribute("error.type", e.getClass().getName());
             if (!job.cancelled()) {
-                results.error(LlmException.UPSTREAM_ERROR, "the language model failed");
+                results.error(JobException.UPSTREAM_ERROR, "the language model failed");
             }
         } finally {
             span.end();

@@ -18,6 +18,9 @@ import java.util.logging.Logger;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.agentvoicebox.platform.Cancellation;
+import dev.agentvoicebox.platform.JobException;
+
 /**
  * Any OpenAI-compatible {@code POST /v1/audio/transcriptions} (OpenAI, Groq, faster-whisper servers):
  * the turn goes up as a WAV file in a multipart form with {@code model}, {@code language},
@@ -55,7 +58,7 @@ final class OpenAiEngine implements Engine {
 
     @Override
     public String transcribe(byte[] pcm16k, String language, String prompt, Cancellation cancel)
-            throws SttException, InterruptedException {
+            throws JobException, InterruptedException {
         String boundary = "avb-" + UUID.randomUUID();
         Multipart form = new Multipart(boundary);
         form.field("model", model);
@@ -85,25 +88,25 @@ final class OpenAiEngine implements Engine {
             return "";
         } catch (ExecutionException e) {
             if (e.getCause() instanceof HttpTimeoutException) {
-                throw new SttException(SttException.TIMEOUT, "The transcription service did not answer in time.");
+                throw new JobException(JobException.TIMEOUT, "The transcription service did not answer in time.");
             }
             LOG.warning(() -> "transcription request to " + endpoint.getHost() + " failed: " + e.getCause());
-            throw new SttException(SttException.UNAVAILABLE, "The transcription service is not reachable.");
+            throw new JobException(JobException.UNAVAILABLE, "The transcription service is not reachable.");
         }
         if (response.statusCode() / 100 != 2) {
             String upstream = errorMessage(response.body());
             LOG.warning(() -> "transcription service answered " + response.statusCode() + ": " + upstream);
-            throw new SttException(response.statusCode() == 400 ? SttException.INVALID_REQUEST : SttException.UPSTREAM_ERROR,
+            throw new JobException(response.statusCode() == 400 ? JobException.INVALID_REQUEST : JobException.UPSTREAM_ERROR,
                     "The transcription service refused the audio (" + response.statusCode() + ").");
         }
         try {
             JsonNode body = json.readTree(response.body());
             if (!body.path("text").isTextual()) {
-                throw new SttException(SttException.UPSTREAM_ERROR, "The transcription service sent no text.");
+                throw new JobException(JobException.UPSTREAM_ERROR, "The transcription service sent no text.");
             }
             return body.path("text").asText().strip();
         } catch (IOException e) {
-            throw new SttException(SttException.UPSTREAM_ERROR, "The transcription service sent unreadable JSON.");
+            throw new JobException(JobException.UPSTREAM_ERROR, "The transcription service sent unreadable JSON.");
         }
     }
 

@@ -16,6 +16,9 @@ import java.util.logging.Logger;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.agentvoicebox.platform.Cancellation;
+import dev.agentvoicebox.platform.JobException;
+
 /**
  * Any OpenAI-compatible {@code POST /v1/audio/speech} (OpenAI, Kokoro servers) with
  * {@code response_format: "pcm"}: the body is raw 24 kHz mono PCM16 little-endian, read as it
@@ -57,7 +60,7 @@ final class OpenAiEngine implements Engine {
 
     @Override
     public void synthesize(String text, String voice, double speed, Sink sink, Cancellation cancel)
-            throws TtsException, InterruptedException {
+            throws JobException, InterruptedException {
         ObjectNode body = json.createObjectNode()
                 .put("model", model)
                 .put("input", text)
@@ -81,10 +84,10 @@ final class OpenAiEngine implements Engine {
             return;
         } catch (ExecutionException e) {
             if (e.getCause() instanceof HttpTimeoutException) {
-                throw new TtsException(TtsException.TIMEOUT, "The speech service did not answer in time.");
+                throw new JobException(JobException.TIMEOUT, "The speech service did not answer in time.");
             }
             LOG.warning(() -> "speech request to " + endpoint.getHost() + " failed: " + e.getCause());
-            throw new TtsException(TtsException.UNAVAILABLE, "The speech service is not reachable.");
+            throw new JobException(JobException.UNAVAILABLE, "The speech service is not reachable.");
         }
         try (InputStream in = response.body()) {
             cancel.onCancel(() -> {
@@ -98,7 +101,7 @@ final class OpenAiEngine implements Engine {
                 String upstream = new String(in.readNBytes(4096));
                 LOG.warning(() -> "speech service answered " + response.statusCode() + ": "
                         + upstream.replaceAll("\\s+", " "));
-                throw new TtsException(response.statusCode() == 400 ? TtsException.INVALID_REQUEST : TtsException.UPSTREAM_ERROR,
+                throw new JobException(response.statusCode() == 400 ? JobException.INVALID_REQUEST : JobException.UPSTREAM_ERROR,
                         "The speech service refused the text (" + response.statusCode() + ").");
             }
             byte[] buffer = new byte[RATE / 10 * 2];
@@ -115,7 +118,7 @@ final class OpenAiEngine implements Engine {
             }
         } catch (IOException e) {
             if (!cancel.cancelled()) {
-                throw new TtsException(TtsException.UPSTREAM_ERROR, "The speech service stopped mid-answer.");
+                throw new JobException(JobException.UPSTREAM_ERROR, "The speech service stopped mid-answer.");
             }
         }
     }
