@@ -2,7 +2,6 @@ package dev.agentvoicebox.stt;
 
 import java.io.IOException;
 import java.util.Base64;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -12,14 +11,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.agentvoicebox.platform.JobConsumer;
 import dev.agentvoicebox.platform.JobException;
+import dev.agentvoicebox.platform.JobReplies;
+import dev.agentvoicebox.platform.JobSpans;
 import dev.agentvoicebox.platform.RedisConnections;
 import dev.agentvoicebox.platform.StreamPublisher;
-import dev.agentvoicebox.platform.Telemetry;
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Kinds;
 
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Scope;
@@ -55,15 +54,10 @@ final class SttWorker implements JobConsumer.Handler {
             LOG.warning(() -> "ignoring " + envelope.kind() + " job " + job.messageId());
             return;
         }
-        AtomicLong seq = new AtomicLong();
-        Span span = tracer.spanBuilder("stt " + engine.name())
-                .setParent(Telemetry.extract(envelope.traceparent(), envelope.tracestate()))
-                .setSpanKind(SpanKind.CLIENT)
+        JobReplies replies = new JobReplies(job, publisher);
+        Span span = JobSpans.builder(tracer, "stt " + engine.name(), envelope)
                 .setAttribute("avb.engine", engine.name())
-                .setAttribute("avb.tenant_id", envelope.tenantId())
-                .setAttribute("avb.session_id", envelope.sessionId())
                 .setAttribute("avb.item_id", envelope.itemId())
-                .setAttribute("avb.attempt", (long) envelope.attempt())
                 .startSpan();
         try (Scope ignored = span.makeCurrent()) {
             JsonNode payload = parse(envelope.payload());
@@ -78,24 +72,19 @@ final class SttWorker implements JobConsumer.Handler {
             }
             span.setAttribute("avb.transcript_chars", (long) transcript.length());
             if (!transcript.isEmpty()) {
-                send(job, seq, Kinds.STT_DELTA, json.createObjectNode().put("delta", transcript));
+                replies.send(Kinds.STT_DELTA, json.createObjectNode().put("delta", transcript));
             }
             ObjectNode done = json.createObjectNode().put("transcript", transcript).put("engine", engine.name());
             done.putObject("usage").put("type", "duration").put("seconds", Math.round(seconds * 1000) / 1000.0);
-            send(job, seq, Kinds.STT_DONE, done);
+            replies.send(Kinds.STT_DONE, done);
         } catch (JobException e) {
-            span.setStatus(StatusCode.ERROR, e.code());
-            span.setAttribute("error.type", e.code());
-            if (!job.cancelled()) {
-                send(job, seq, Kinds.STT_ERROR, json.createObjectNode().put("code", e.code()).put("message", e.getMessage()));
-            }
+            JobSpans.failed(span, e);
+            replies.send(Kinds.STT_ERROR, json.createObjectNode().put("code", e.code()).put("message", e.getMessage()));
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "stt job " + job.messageId() + " failed", e);
             span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
-            if (!job.cancelled()) {
-                send(job, seq, Kinds.STT_ERROR, json.createObjectNode().put("code", JobException.UPSTREAM_ERROR)
-                        .put("message", "Transcription failed."));
-            }
+            replies.send(Kinds.STT_ERROR, json.createObjectNode().put("code", JobException.UPSTREAM_ERROR)
+                    .put("message", "Transcription failed."));
         } finally {
             span.end();
         }
@@ -139,16 +128,5 @@ final class SttWorker implements JobConsumer.Handler {
             throw new JobException(JobException.INVALID_REQUEST, "The turn's audio is not whole PCM16 samples.");
         }
         return audio;
-    }
-
-    private void send(JobConsumer.Job job, AtomicLong seq, String kind, ObjectNode payload) {
-        if (job.cancelled()) {
-            return;
-        }
-        Envelope envelope = job.envelope();
-        if (envelope.replyTo().isEmpty()) {
-            return;
-        }
-        publisher.publish(envelope.replyTo(), envelope.reply(kind, seq.incrementAndGet(), payload.toString()));
     }
 }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -14,14 +13,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.agentvoicebox.platform.JobConsumer;
 import dev.agentvoicebox.platform.JobException;
+import dev.agentvoicebox.platform.JobReplies;
+import dev.agentvoicebox.platform.JobSpans;
 import dev.agentvoicebox.platform.StreamPublisher;
-import dev.agentvoicebox.platform.Telemetry;
 import dev.agentvoicebox.platform.audio.Resampler;
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Kinds;
 
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Scope;
@@ -61,13 +60,8 @@ final class TtsWorker implements JobConsumer.Handler {
             return;
         }
         Output output = new Output(job);
-        Span span = tracer.spanBuilder("tts")
-                .setParent(Telemetry.extract(envelope.traceparent(), envelope.tracestate()))
-                .setSpanKind(SpanKind.CLIENT)
-                .setAttribute("avb.tenant_id", envelope.tenantId())
-                .setAttribute("avb.session_id", envelope.sessionId())
+        Span span = JobSpans.builder(tracer, "tts", envelope)
                 .setAttribute("avb.response_id", envelope.responseId())
-                .setAttribute("avb.attempt", (long) envelope.attempt())
                 .startSpan();
         try (Scope ignored = span.makeCurrent()) {
             Request request = parse(envelope.payload());
@@ -101,8 +95,7 @@ final class TtsWorker implements JobConsumer.Handler {
                     .put("engine", engine.name());
             output.send(Kinds.TTS_DONE, done);
         } catch (JobException e) {
-            span.setStatus(StatusCode.ERROR, e.code());
-            span.setAttribute("error.type", e.code());
+            JobSpans.failed(span, e);
             output.error(e.code(), e.getMessage());
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "tts job " + job.messageId() + " failed", e);
@@ -147,7 +140,7 @@ final class TtsWorker implements JobConsumer.Handler {
     /** Resamples the engine's audio to the requested rate and sends it in chunks of {@code chunkMs}. */
     private final class Output implements Engine.Sink {
         private final JobConsumer.Job job;
-        private final AtomicLong seq = new AtomicLong();
+        private final JobReplies replies;
         private int segment;
         private int rate = 24_000;
         private Resampler resampler;
@@ -156,6 +149,7 @@ final class TtsWorker implements JobConsumer.Handler {
 
         Output(JobConsumer.Job job) {
             this.job = job;
+            this.replies = new JobReplies(job, publisher);
         }
 
         @Override
@@ -208,14 +202,7 @@ final class TtsWorker implements JobConsumer.Handler {
         }
 
         void send(String kind, ObjectNode payload) {
-            if (job.cancelled()) {
-                return;
-            }
-            Envelope envelope = job.envelope();
-            if (envelope.replyTo().isEmpty()) {
-                return;
-            }
-            publisher.publish(envelope.replyTo(), envelope.reply(kind, seq.incrementAndGet(), payload.toString()));
+            replies.send(kind, payload);
         }
     }
 }
