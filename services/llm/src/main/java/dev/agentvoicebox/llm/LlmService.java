@@ -1,7 +1,6 @@
 package dev.agentvoicebox.llm;
 
 import java.lang.management.ManagementFactory;
-import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -17,6 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.agentvoicebox.platform.Health;
 import dev.agentvoicebox.platform.JobConsumer;
+import dev.agentvoicebox.platform.OpenAiHttp;
 import dev.agentvoicebox.platform.RedisConnections;
 import dev.agentvoicebox.platform.Settings;
 import dev.agentvoicebox.platform.StreamPublisher;
@@ -104,11 +104,7 @@ final class LlmService implements AutoCloseable {
             }
             Duration timeout = Duration.ofMillis(settings.getLong("AVB_LLM_TIMEOUT_MS", "app.llm.timeout-ms", 30_000));
             Duration openFor = Duration.ofMillis(settings.getLong("AVB_LLM_BREAKER_OPEN_MS", "app.llm.breaker-open-ms", 30_000));
-            HttpClient http = HttpClient.newBuilder()
-                    .connectTimeout(Duration.ofMillis(Math.min(timeout.toMillis(), 10_000)))
-                    .followRedirects(HttpClient.Redirect.NEVER)
-                    .build();
-            return new OpenAiEngine(providers, http, json, timeout, OpenAiEngine.breakerConfig(openFor, Clock.systemUTC()), timer);
+            return new OpenAiEngine(providers, OpenAiHttp.client(timeout), json, timeout, OpenAiEngine.breakerConfig(openFor, Clock.systemUTC()), timer);
         }
         return new ScriptedEngine(json, settings.getLong("AVB_LLM_SCRIPTED_DELAY_MS", "app.llm.scripted-delay-ms", 30));
     }

@@ -32,6 +32,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.agentvoicebox.platform.JobException;
+import dev.agentvoicebox.platform.OpenAiHttp;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -196,14 +197,11 @@ final class OpenAiEngine implements Engine {
         }
 
         Completion run() throws Failure, Cancelled {
-            HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(provider.baseUrl() + "/chat/completions"))
-                    .timeout(timeout)
+            HttpRequest.Builder builder = OpenAiHttp.request(URI.create(provider.baseUrl() + "/chat/completions"),
+                            provider.apiKey(), timeout)
                     .header("Content-Type", "application/json")
                     .header("Accept", "text/event-stream")
                     .POST(HttpRequest.BodyPublishers.ofString(body(), StandardCharsets.UTF_8));
-            if (!provider.apiKey().isEmpty()) {
-                builder.header("Authorization", "Bearer " + provider.apiKey());
-            }
             CompletableFuture<HttpResponse<InputStream>> future =
                     http.sendAsync(builder.build(), HttpResponse.BodyHandlers.ofInputStream());
             cancellation.onCancel(() -> {

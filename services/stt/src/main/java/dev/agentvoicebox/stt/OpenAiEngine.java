@@ -6,13 +6,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.UUID;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.logging.Logger;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -20,6 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.agentvoicebox.platform.Cancellation;
 import dev.agentvoicebox.platform.JobException;
+import dev.agentvoicebox.platform.OpenAiHttp;
 
 /**
  * Any OpenAI-compatible {@code POST /v1/audio/transcriptions} (OpenAI, Groq, faster-whisper servers):
@@ -41,7 +38,7 @@ final class OpenAiEngine implements Engine {
     OpenAiEngine(HttpClient http, ObjectMapper json, String baseUrl, String apiKey, String model, Duration timeout) {
         this.http = http;
         this.json = json;
-        this.endpoint = URI.create(baseUrl.replaceAll("/+$", "") + "/audio/transcriptions");
+        this.endpoint = OpenAiHttp.endpoint(baseUrl, "/audio/transcriptions");
         this.apiKey = apiKey;
         this.model = model;
         this.timeout = timeout;
@@ -70,34 +67,20 @@ final class OpenAiEngine implements Engine {
             form.field("prompt", prompt);
         }
         form.file("file", "audio.wav", "audio/wav", Wav.of(pcm16k, SAMPLE_RATE));
-        HttpRequest.Builder request = HttpRequest.newBuilder(endpoint)
-                .timeout(timeout)
+        HttpRequest request = OpenAiHttp.request(endpoint, apiKey, timeout)
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary)
                 .header("Accept", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(form.finish()));
-        if (!apiKey.isEmpty()) {
-            request.header("Authorization", "Bearer " + apiKey);
-        }
-        CompletableFuture<HttpResponse<String>> call = http.sendAsync(request.build(),
-                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        cancel.onCancel(() -> call.cancel(true));
-        HttpResponse<String> response;
-        try {
-            response = call.get();
-        } catch (CancellationException e) {
+                .POST(HttpRequest.BodyPublishers.ofByteArray(form.finish()))
+                .build();
+        HttpResponse<String> response = OpenAiHttp.send(http, request,
+                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8), cancel, "transcription");
+        if (response == null) {
             return "";
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof HttpTimeoutException) {
-                throw new JobException(JobException.TIMEOUT, "The transcription service did not answer in time.");
-            }
-            LOG.warning(() -> "transcription request to " + endpoint.getHost() + " failed: " + e.getCause());
-            throw new JobException(JobException.UNAVAILABLE, "The transcription service is not reachable.");
         }
         if (response.statusCode() / 100 != 2) {
             String upstream = errorMessage(response.body());
             LOG.warning(() -> "transcription service answered " + response.statusCode() + ": " + upstream);
-            throw new JobException(response.statusCode() == 400 ? JobException.INVALID_REQUEST : JobException.UPSTREAM_ERROR,
-                    "The transcription service refused the audio (" + response.statusCode() + ").");
+            throw OpenAiHttp.refused(response.statusCode(), "transcription", "audio");
         }
         try {
             JsonNode body = json.readTree(response.body());

@@ -1,7 +1,6 @@
 package dev.agentvoicebox.stt;
 
 import java.lang.management.ManagementFactory;
-import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -11,6 +10,7 @@ import java.util.logging.Logger;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.agentvoicebox.platform.JobConsumer;
+import dev.agentvoicebox.platform.OpenAiHttp;
 import dev.agentvoicebox.platform.RedisConnections;
 import dev.agentvoicebox.platform.Settings;
 import dev.agentvoicebox.platform.StreamPublisher;
@@ -85,12 +85,9 @@ final class SttService implements AutoCloseable {
         long timeoutMs = settings.getLong("AVB_STT_TIMEOUT_MS", "app.stt.timeout-ms", 30_000);
         if (choice.equals("openai") || (choice.equals("auto") && baseUrl.isPresent())) {
             String base = baseUrl.orElseThrow(() -> new IllegalArgumentException("AVB_STT_ENGINE=openai needs AVB_STT_BASE_URL"));
-            HttpClient http = HttpClient.newBuilder()
-                    .connectTimeout(Duration.ofMillis(Math.min(timeoutMs, 10_000)))
-                    .followRedirects(HttpClient.Redirect.NEVER)
-                    .build();
-            return new OpenAiEngine(http, json, base, environment.getOrDefault("AVB_STT_API_KEY", ""),
-                    settings.get("AVB_STT_MODEL", "app.stt.model", "whisper-1"), Duration.ofMillis(timeoutMs));
+            Duration timeout = Duration.ofMillis(timeoutMs);
+            return new OpenAiEngine(OpenAiHttp.client(timeout), json, base, environment.getOrDefault("AVB_STT_API_KEY", ""),
+                    settings.get("AVB_STT_MODEL", "app.stt.model", "whisper-1"), timeout);
         }
         if (!choice.equals("auto") && !choice.equals("pocketsphinx")) {
             throw new IllegalArgumentException("AVB_STT_ENGINE must be auto, pocketsphinx or openai, got " + choice);

@@ -1,7 +1,6 @@
 package dev.agentvoicebox.tts;
 
 import java.lang.management.ManagementFactory;
-import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -14,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.agentvoicebox.platform.JobConsumer;
+import dev.agentvoicebox.platform.OpenAiHttp;
 import dev.agentvoicebox.platform.RedisConnections;
 import dev.agentvoicebox.platform.Settings;
 import dev.agentvoicebox.platform.StreamPublisher;
@@ -112,12 +112,9 @@ final class TtsService implements AutoCloseable {
                 case "openai" -> {
                     String base = settings.find("AVB_TTS_BASE_URL", "app.tts.base-url").orElseThrow(
                             () -> new IllegalArgumentException("voices on the openai engine need AVB_TTS_BASE_URL"));
-                    HttpClient http = HttpClient.newBuilder()
-                            .connectTimeout(Duration.ofMillis(Math.min(timeoutMs, 10_000)))
-                            .followRedirects(HttpClient.Redirect.NEVER)
-                            .build();
-                    yield new OpenAiEngine(http, json, base, environment.getOrDefault("AVB_TTS_API_KEY", ""),
-                            settings.get("AVB_TTS_MODEL", "app.tts.model", "gpt-4o-mini-tts"), Duration.ofMillis(timeoutMs));
+                    Duration timeout = Duration.ofMillis(timeoutMs);
+                    yield new OpenAiEngine(OpenAiHttp.client(timeout), json, base, environment.getOrDefault("AVB_TTS_API_KEY", ""),
+                            settings.get("AVB_TTS_MODEL", "app.tts.model", "gpt-4o-mini-tts"), timeout);
                 }
                 default -> throw new IllegalArgumentException("unknown tts engine " + name);
             };
