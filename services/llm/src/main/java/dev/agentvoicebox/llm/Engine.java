@@ -2,6 +2,8 @@ package dev.agentvoicebox.llm;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.agentvoicebox.platform.JobException;
+
 /** Generates one streamed chat completion. Implementations are thread-safe: jobs run concurrently. */
 interface Engine extends AutoCloseable {
 
@@ -13,11 +15,11 @@ interface Engine extends AutoCloseable {
 
     /**
      * Streams the completion of {@code request} (an {@code llm.request} payload) into {@code output}.
-     * Returns normally when the completion finished; throws {@link LlmException} when it failed.
+     * Returns normally when the completion finished; throws {@link JobException} when it failed.
      * When {@code cancellation} fires, stops as soon as it can (it may then return or throw anything;
      * the caller writes nothing more).
      */
-    Completion stream(ObjectNode request, Output output, Cancellation cancellation) throws LlmException;
+    Completion stream(ObjectNode request, Output output, Cancellation cancellation) throws JobException;
 
     @Override
     default void close() {
@@ -35,12 +37,7 @@ interface Engine extends AutoCloseable {
     }
 
     /** Signals that the response was cancelled. */
-    interface Cancellation {
-        boolean cancelled();
-
-        /** Runs {@code action} on cancel, at once if already cancelled. */
-        void onCancel(Runnable action);
-
+    interface Cancellation extends dev.agentvoicebox.platform.Cancellation {
         /** Sleeps up to {@code millis}, returning early (true) when cancelled. */
         boolean sleep(long millis) throws InterruptedException;
     }

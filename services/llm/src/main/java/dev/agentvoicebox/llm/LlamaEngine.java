@@ -16,6 +16,8 @@ import de.kherud.llama.ModelParameters;
 import de.kherud.llama.Pair;
 import de.kherud.llama.args.LogFormat;
 
+import dev.agentvoicebox.platform.JobException;
+
 /**
  * llama.cpp in-process through {@code de.kherud:llama}, for a local GGUF model loaded once at startup.
  * The conversation is rendered with the model's own chat template and tokens stream as
@@ -73,10 +75,10 @@ final class LlamaEngine implements Engine {
     }
 
     @Override
-    public Completion stream(ObjectNode request, Output output, Cancellation cancellation) throws LlmException {
+    public Completion stream(ObjectNode request, Output output, Cancellation cancellation) throws JobException {
         JsonNode messages = request.path("messages");
         if (!messages.isArray() || messages.isEmpty()) {
-            throw new LlmException(LlmException.INVALID_REQUEST, "messages must be a non-empty array");
+            throw new JobException(JobException.INVALID_REQUEST, "messages must be a non-empty array");
         }
         StringBuilder system = new StringBuilder();
         List<Pair<String, String>> turns = new ArrayList<>();
@@ -106,7 +108,7 @@ final class LlamaEngine implements Engine {
         try {
             prompt = model.applyTemplate(parameters);
         } catch (RuntimeException e) {
-            throw new LlmException(LlmException.INVALID_REQUEST, "the model's chat template rejected the conversation");
+            throw new JobException(JobException.INVALID_REQUEST, "the model's chat template rejected the conversation");
         }
         InferenceParameters generation = new InferenceParameters(prompt).setNPredict(maxTokens);
         if (request.path("temperature").isNumber()) {
@@ -125,7 +127,7 @@ final class LlamaEngine implements Engine {
                 }
             }
         } catch (RuntimeException e) {
-            throw new LlmException(LlmException.UPSTREAM_ERROR, "local model failed while generating");
+            throw new JobException(JobException.UPSTREAM_ERROR, "local model failed while generating");
         }
         String finish = outputTokens >= maxTokens ? "length" : "stop";
         return new Completion(finish, modelId, inputTokens, outputTokens);

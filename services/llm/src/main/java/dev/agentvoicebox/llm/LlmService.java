@@ -1,14 +1,11 @@
 package dev.agentvoicebox.llm;
 
-import java.lang.management.ManagementFactory;
-import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.logging.Logger;
@@ -17,14 +14,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.agentvoicebox.platform.Health;
 import dev.agentvoicebox.platform.JobConsumer;
-import dev.agentvoicebox.platform.RedisConnections;
+import dev.agentvoicebox.platform.OpenAiHttp;
 import dev.agentvoicebox.platform.Settings;
-import dev.agentvoicebox.platform.StreamPublisher;
-import dev.agentvoicebox.platform.Telemetry;
+import dev.agentvoicebox.platform.WorkerService;
 import dev.agentvoicebox.protocol.Streams;
 
 import io.helidon.config.Config;
-import io.helidon.webserver.WebServer;
 
 /**
  * The worker's object graph: settings → engine → Redis → job consumer → health server. {@link Main}
@@ -33,21 +28,14 @@ import io.helidon.webserver.WebServer;
 final class LlmService implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(LlmService.class.getName());
 
-    private final Telemetry telemetry;
+    private final WorkerService worker;
     private final Engine engine;
     private final ScheduledExecutorService timer;
-    private final RedisConnections redis;
-    private final JobConsumer consumer;
-    private final WebServer server;
 
-    private LlmService(Telemetry telemetry, Engine engine, ScheduledExecutorService timer, RedisConnections redis,
-                       JobConsumer consumer, WebServer server) {
-        this.telemetry = telemetry;
+    private LlmService(WorkerService worker, Engine engine, ScheduledExecutorService timer) {
+        this.worker = worker;
         this.engine = engine;
         this.timer = timer;
-        this.redis = redis;
-        this.consumer = consumer;
-        this.server = server;
     }
 
     /**
@@ -60,28 +48,12 @@ final class LlmService implements AutoCloseable {
                 Thread.ofPlatform().daemon().name("llm-timer").factory());
         Engine engine = engine(settings, environment, json, timer);
         LOG.info(() -> "llm engine: " + engine.name() + " (default model " + engine.defaultModel() + ")");
-        Telemetry telemetry = Telemetry.start("llm");
-        RedisConnections redis = new RedisConnections(settings.get("AVB_REDIS_URL", "app.redis.url", "redis://127.0.0.1:6390"));
-        String workerId = settings.get("AVB_WORKER_ID", "app.worker-id", defaultWorkerId());
-        JobConsumer.Options options = JobConsumer.Options.defaults()
-                .withConcurrency(settings.getInt("AVB_LLM_CONCURRENCY", "app.llm.concurrency", 32))
-                .withShutdownGrace(Duration.ofMillis(settings.getLong("AVB_LLM_SHUTDOWN_GRACE_MS", "app.llm.shutdown-grace-ms", 10_000)));
-        LlmWorker worker = new LlmWorker(engine, new StreamPublisher(redis.shared()), json, telemetry.tracer());
-        JobConsumer consumer = new JobConsumer(redis, Streams.LLM_JOBS, Streams.LLM_GROUP, workerId, worker, null, options);
-        consumer.start();
-
-        Config config = settings.config();
-        WebServer server = WebServer.builder()
-                .config(config.get("server"))
-                .host(settings.get("AVB_LLM_HOST", "server.host", "127.0.0.1"))
-                .port(settings.getInt("AVB_LLM_PORT", "server.port", 8501))
-                .featuresDiscoverServices(false)
-                .addFeature(Health.observe(redis))
-                .build()
-                .start();
-        LOG.info(() -> "llm worker " + workerId + " health on http://" + server.prototype().host() + ":" + server.port()
-                + "/observe/health");
-        return new LlmService(telemetry, engine, timer, redis, consumer, server);
+        WorkerService worker = WorkerService.start(settings,
+                new WorkerService.Spec("llm", Streams.LLM_JOBS, Streams.LLM_GROUP, 32, 8501),
+                Health::observe,
+                routing -> { },
+                context -> new LlmWorker(engine, context.publisher(), json, context.tracer()));
+        return new LlmService(worker, engine, timer);
     }
 
     static Engine engine(Settings settings, Map<String, String> environment, ObjectMapper json,
@@ -104,11 +76,7 @@ final class LlmService implements AutoCloseable {
             }
             Duration timeout = Duration.ofMillis(settings.getLong("AVB_LLM_TIMEOUT_MS", "app.llm.timeout-ms", 30_000));
             Duration openFor = Duration.ofMillis(settings.getLong("AVB_LLM_BREAKER_OPEN_MS", "app.llm.breaker-open-ms", 30_000));
-            HttpClient http = HttpClient.newBuilder()
-                    .connectTimeout(Duration.ofMillis(Math.min(timeout.toMillis(), 10_000)))
-                    .followRedirects(HttpClient.Redirect.NEVER)
-                    .build();
-            return new OpenAiEngine(providers, http, json, timeout, OpenAiEngine.breakerConfig(openFor, Clock.systemUTC()), timer);
+            return new OpenAiEngine(providers, OpenAiHttp.client(timeout), json, timeout, OpenAiEngine.breakerConfig(openFor, Clock.systemUTC()), timer);
         }
         return new ScriptedEngine(json, settings.getLong("AVB_LLM_SCRIPTED_DELAY_MS", "app.llm.scripted-delay-ms", 30));
     }
@@ -131,18 +99,13 @@ final class LlmService implements AutoCloseable {
         return providers;
     }
 
-    private static String defaultWorkerId() {
-        String host = System.getenv().getOrDefault("HOSTNAME", "local");
-        return "llm-" + host + "-" + ManagementFactory.getRuntimeMXBean().getPid() + "-"
-                + UUID.randomUUID().toString().substring(0, 8);
-    }
 
     int port() {
-        return server.port();
+        return worker.port();
     }
 
     JobConsumer consumer() {
-        return consumer;
+        return worker.consumer();
     }
 
     Engine engineForTest() {
@@ -156,11 +119,8 @@ final class LlmService implements AutoCloseable {
 
     @Override
     public void close() {
-        consumer.close();
-        server.stop();
-        redis.close();
+        worker.close();
         engine.close();
         timer.shutdownNow();
-        telemetry.close();
     }
 }

@@ -5,7 +5,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -14,13 +13,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.agentvoicebox.platform.JobConsumer;
+import dev.agentvoicebox.platform.JobException;
+import dev.agentvoicebox.platform.JobReplies;
+import dev.agentvoicebox.platform.JobSpans;
 import dev.agentvoicebox.platform.StreamPublisher;
-import dev.agentvoicebox.platform.Telemetry;
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Kinds;
 
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Scope;
@@ -62,22 +62,17 @@ final class LlmWorker implements JobConsumer.Handler {
             }
             request = object;
         } catch (IOException e) {
-            results.error(LlmException.INVALID_REQUEST, "llm.request payload is not a JSON object");
+            results.error(JobException.INVALID_REQUEST, "llm.request payload is not a JSON object");
             return;
         }
         String requestedModel = request.path("model").asText("");
         String model = requestedModel.isEmpty() ? engine.defaultModel() : requestedModel;
-        Span span = tracer.spanBuilder("chat " + model)
-                .setParent(Telemetry.extract(envelope.traceparent(), envelope.tracestate()))
-                .setSpanKind(SpanKind.CLIENT)
+        Span span = JobSpans.builder(tracer, "chat " + model, envelope)
                 .setAttribute("gen_ai.operation.name", "chat")
                 .setAttribute("gen_ai.provider.name", engine.name())
                 .setAttribute("gen_ai.request.model", model)
-                .setAttribute("avb.tenant_id", envelope.tenantId())
                 .setAttribute("avb.project_id", envelope.projectId())
-                .setAttribute("avb.session_id", envelope.sessionId())
                 .setAttribute("avb.response_id", envelope.responseId())
-                .setAttribute("avb.attempt", (long) envelope.attempt())
                 .setAttribute("avb.tools", (long) request.path("tools").size())
                 .startSpan();
         if (request.path("max_output_tokens").canConvertToLong()) {
@@ -98,9 +93,8 @@ final class LlmWorker implements JobConsumer.Handler {
             span.setAttribute("gen_ai.usage.input_tokens", completion.inputTokens());
             span.setAttribute("gen_ai.usage.output_tokens", completion.outputTokens());
             results.done(completion);
-        } catch (LlmException e) {
-            span.setStatus(StatusCode.ERROR, e.code());
-            span.setAttribute("error.type", e.code());
+        } catch (JobException e) {
+            JobSpans.failed(span, e);
             if (job.cancelled()) {
                 span.setAttribute("avb.cancelled", true);
             } else {
@@ -111,7 +105,7 @@ final class LlmWorker implements JobConsumer.Handler {
             span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
             span.setAttribute("error.type", e.getClass().getName());
             if (!job.cancelled()) {
-                results.error(LlmException.UPSTREAM_ERROR, "the language model failed");
+                results.error(JobException.UPSTREAM_ERROR, "the language model failed");
             }
         } finally {
             span.end();
@@ -121,7 +115,7 @@ final class LlmWorker implements JobConsumer.Handler {
     /** Writes one attempt's results in order; drops everything once the job is cancelled. */
     private final class Results implements Engine.Output, Engine.Cancellation {
         private final JobConsumer.Job job;
-        private final AtomicLong seq = new AtomicLong();
+        private final JobReplies replies;
         private final CompletableFuture<Void> cancelled = new CompletableFuture<>();
         private final long startNanos = System.nanoTime();
         private volatile boolean forwarded;
@@ -129,6 +123,7 @@ final class LlmWorker implements JobConsumer.Handler {
 
         Results(JobConsumer.Job job) {
             this.job = job;
+            this.replies = new JobReplies(job, publisher);
             job.onCancel(() -> cancelled.complete(null));
         }
 
@@ -207,11 +202,7 @@ final class LlmWorker implements JobConsumer.Handler {
                     span.addEvent("gen_ai.first_token");
                 }
             }
-            Envelope envelope = job.envelope();
-            if (envelope.replyTo().isEmpty()) {
-                return; // nowhere to answer: the job is still consumed
-            }
-            publisher.publish(envelope.replyTo(), envelope.reply(kind, seq.incrementAndGet(), payload.toString()));
+            replies.send(kind, payload);
         }
     }
 }

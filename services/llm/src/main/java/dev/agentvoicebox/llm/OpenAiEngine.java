@@ -31,6 +31,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.agentvoicebox.platform.JobException;
+import dev.agentvoicebox.platform.OpenAiHttp;
+
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 
@@ -118,8 +121,8 @@ final class OpenAiEngine implements Engine {
     }
 
     @Override
-    public Completion stream(ObjectNode request, Output output, Cancellation cancellation) throws LlmException {
-        LlmException last = null;
+    public Completion stream(ObjectNode request, Output output, Cancellation cancellation) throws JobException {
+        JobException last = null;
         boolean tried = false;
         for (Target target : targets) {
             if (cancellation.cancelled()) {
@@ -145,14 +148,14 @@ final class OpenAiEngine implements Engine {
                     target.breaker().onSuccess(System.nanoTime() - start, TimeUnit.NANOSECONDS);
                 }
                 LOG.warning(() -> "provider " + target.provider().name() + " failed: " + failure.getMessage());
-                last = new LlmException(failure.code, failure.getMessage());
+                last = new JobException(failure.code, failure.getMessage());
                 if (!failure.failover || output.forwardedAny()) {
                     throw last;
                 }
             }
         }
         if (!tried) {
-            throw new LlmException(LlmException.UNAVAILABLE, "no LLM provider is available right now");
+            throw new JobException(JobException.UNAVAILABLE, "no LLM provider is available right now");
         }
         throw last;
     }
@@ -194,14 +197,11 @@ final class OpenAiEngine implements Engine {
         }
 
         Completion run() throws Failure, Cancelled {
-            HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(provider.baseUrl() + "/chat/completions"))
-                    .timeout(timeout)
+            HttpRequest.Builder builder = OpenAiHttp.request(URI.create(provider.baseUrl() + "/chat/completions"),
+                            provider.apiKey(), timeout)
                     .header("Content-Type", "application/json")
                     .header("Accept", "text/event-stream")
                     .POST(HttpRequest.BodyPublishers.ofString(body(), StandardCharsets.UTF_8));
-            if (!provider.apiKey().isEmpty()) {
-                builder.header("Authorization", "Bearer " + provider.apiKey());
-            }
             CompletableFuture<HttpResponse<InputStream>> future =
                     http.sendAsync(builder.build(), HttpResponse.BodyHandlers.ofInputStream());
             cancellation.onCancel(() -> {
@@ -213,7 +213,7 @@ final class OpenAiEngine implements Engine {
                 response = future.get(timeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
                 future.cancel(true);
-                throw new Failure(LlmException.TIMEOUT, "provider did not answer within " + timeout.toSeconds() + " s", true, true);
+                throw new Failure(JobException.TIMEOUT, "provider did not answer within " + timeout.toSeconds() + " s", true, true);
             } catch (CancellationException e) {
                 throw new Cancelled();
             } catch (InterruptedException e) {
@@ -226,11 +226,11 @@ final class OpenAiEngine implements Engine {
                 }
                 Throwable cause = e.getCause();
                 if (cause instanceof HttpTimeoutException && !(cause instanceof HttpConnectTimeoutException)) {
-                    throw new Failure(LlmException.TIMEOUT, "provider did not answer within " + timeout.toSeconds() + " s", true, true);
+                    throw new Failure(JobException.TIMEOUT, "provider did not answer within " + timeout.toSeconds() + " s", true, true);
                 }
                 String what = cause instanceof ConnectException || cause instanceof HttpConnectTimeoutException
                         ? "could not connect to provider" : "provider request failed";
-                throw new Failure(LlmException.UPSTREAM_ERROR, what, true, true);
+                throw new Failure(JobException.UPSTREAM_ERROR, what, true, true);
             }
             body.set(response.body());
             if (cancellation.cancelled()) {
@@ -295,10 +295,10 @@ final class OpenAiEngine implements Engine {
                     try {
                         chunk = json.readTree(data);
                     } catch (IOException e) {
-                        throw new Failure(LlmException.UPSTREAM_ERROR, "provider sent a malformed stream chunk", true, true);
+                        throw new Failure(JobException.UPSTREAM_ERROR, "provider sent a malformed stream chunk", true, true);
                     }
                     if (chunk.hasNonNull("error")) {
-                        throw new Failure(LlmException.UPSTREAM_ERROR,
+                        throw new Failure(JobException.UPSTREAM_ERROR,
                                 "provider error: " + chunk.path("error").path("message").asText("unknown"), true, true);
                     }
                     if (chunk.hasNonNull("model")) {
@@ -337,9 +337,9 @@ final class OpenAiEngine implements Engine {
                     throw new Cancelled();
                 }
                 if (timedOut.get()) {
-                    throw new Failure(LlmException.TIMEOUT, "provider stream stalled for " + timeout.toSeconds() + " s", true, true);
+                    throw new Failure(JobException.TIMEOUT, "provider stream stalled for " + timeout.toSeconds() + " s", true, true);
                 }
-                throw new Failure(LlmException.UPSTREAM_ERROR, "provider stream broke off", true, true);
+                throw new Failure(JobException.UPSTREAM_ERROR, "provider stream broke off", true, true);
             } finally {
                 ScheduledFuture<?> pending = idle.getAndSet(null);
                 if (pending != null) {
@@ -350,10 +350,10 @@ final class OpenAiEngine implements Engine {
                 throw new Cancelled();
             }
             if (timedOut.get()) {
-                throw new Failure(LlmException.TIMEOUT, "provider stream stalled for " + timeout.toSeconds() + " s", true, true);
+                throw new Failure(JobException.TIMEOUT, "provider stream stalled for " + timeout.toSeconds() + " s", true, true);
             }
             if (!done && finishReason == null) {
-                throw new Failure(LlmException.UPSTREAM_ERROR, "provider stream ended early", true, true);
+                throw new Failure(JobException.UPSTREAM_ERROR, "provider stream ended early", true, true);
             }
             return new Completion(finishReason == null ? "stop" : finishReason, model, inputTokens, outputTokens);
         }
@@ -403,9 +403,9 @@ final class OpenAiEngine implements Engine {
             }
             String message = "provider returned HTTP " + status + (detail.isEmpty() ? "" : ": " + detail);
             return switch (status) {
-                case 400, 413, 422 -> new Failure(LlmException.INVALID_REQUEST, message, false, false);
-                case 408 -> new Failure(LlmException.TIMEOUT, message, true, true);
-                default -> new Failure(LlmException.UPSTREAM_ERROR, message, true, true);
+                case 400, 413, 422 -> new Failure(JobException.INVALID_REQUEST, message, false, false);
+                case 408 -> new Failure(JobException.TIMEOUT, message, true, true);
+                default -> new Failure(JobException.UPSTREAM_ERROR, message, true, true);
             };
         }
     }

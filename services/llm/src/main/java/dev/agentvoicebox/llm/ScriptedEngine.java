@@ -16,6 +16,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.agentvoicebox.platform.JobException;
+
 /**
  * The offline demo agent, model id {@value #MODEL}: no language model, just rules, so the platform runs
  * end to end without a model file or a network. Its replies say so. Deterministic: the same request
@@ -59,10 +61,10 @@ final class ScriptedEngine implements Engine {
     }
 
     @Override
-    public Completion stream(ObjectNode request, Output output, Cancellation cancellation) throws LlmException {
+    public Completion stream(ObjectNode request, Output output, Cancellation cancellation) throws JobException {
         JsonNode messages = request.path("messages");
         if (!messages.isArray() || messages.isEmpty()) {
-            throw new LlmException(LlmException.INVALID_REQUEST, "messages must be a non-empty array");
+            throw new JobException(JobException.INVALID_REQUEST, "messages must be a non-empty array");
         }
         long inputTokens = approximateInputTokens(messages);
         JsonNode last = messages.get(messages.size() - 1);

@@ -22,6 +22,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.agentvoicebox.platform.JobException;
+import dev.agentvoicebox.platform.testing.Poll;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -139,8 +142,8 @@ class OpenAiEngineTest {
     void rateLimitFailsOverAndIsReportedWhenNoProviderIsLeft() throws Exception {
         first = new FakeProvider(FakeProvider.error(429, "sse/error_429.json"));
         Recorder out = new Recorder();
-        LlmException error = assertThrows(LlmException.class, () -> engine(first).stream(request("Hi"), out, out));
-        assertEquals(LlmException.UPSTREAM_ERROR, error.code());
+        JobException error = assertThrows(JobException.class, () -> engine(first).stream(request("Hi"), out, out));
+        assertEquals(JobException.UPSTREAM_ERROR, error.code());
         assertTrue(error.getMessage().startsWith("provider returned HTTP 429: Rate limit reached"), error.getMessage());
 
         second = new FakeProvider(FakeProvider.replay("sse/text.sse", 0));
@@ -154,8 +157,8 @@ class OpenAiEngineTest {
         first = new FakeProvider(FakeProvider.error(400, "sse/error_400.json"));
         second = new FakeProvider(FakeProvider.replay("sse/text.sse", 0));
         Recorder out = new Recorder();
-        LlmException error = assertThrows(LlmException.class, () -> engine(first, second).stream(request("Hi"), out, out));
-        assertEquals(LlmException.INVALID_REQUEST, error.code());
+        JobException error = assertThrows(JobException.class, () -> engine(first, second).stream(request("Hi"), out, out));
+        assertEquals(JobException.INVALID_REQUEST, error.code());
         assertEquals("provider returned HTTP 400: Invalid type for 'messages[0].content': expected one of a string "
                 + "or array of objects, but got an integer instead.", error.getMessage());
         assertEquals(0, second.requests());
@@ -174,8 +177,8 @@ class OpenAiEngineTest {
         });
         second = new FakeProvider(FakeProvider.replay("sse/text.sse", 0));
         Recorder out = new Recorder();
-        LlmException error = assertThrows(LlmException.class, () -> engine(first, second).stream(request("Hi"), out, out));
-        assertEquals(LlmException.UPSTREAM_ERROR, error.code());
+        JobException error = assertThrows(JobException.class, () -> engine(first, second).stream(request("Hi"), out, out));
+        assertEquals(JobException.UPSTREAM_ERROR, error.code());
         assertEquals("Hello! How", out.text());
         assertEquals(0, second.requests(), "no second provider after text went out: it would duplicate it");
     }
@@ -192,9 +195,9 @@ class OpenAiEngineTest {
         assertTrue(tookMs < 3_000, "timed out after " + tookMs + " ms");
 
         Recorder alone = new Recorder();
-        LlmException error = assertThrows(LlmException.class,
+        JobException error = assertThrows(JobException.class,
                 () -> engine(Duration.ofMillis(300), Clock.systemUTC(), first).stream(request("Hi"), alone, alone));
-        assertEquals(LlmException.TIMEOUT, error.code());
+        assertEquals(JobException.TIMEOUT, error.code());
     }
 
     @Test
@@ -207,9 +210,9 @@ class OpenAiEngineTest {
             Thread.sleep(5_000);
         });
         Recorder out = new Recorder();
-        LlmException error = assertThrows(LlmException.class,
+        JobException error = assertThrows(JobException.class,
                 () -> engine(Duration.ofMillis(300), Clock.systemUTC(), first).stream(request("Hi"), out, out));
-        assertEquals(LlmException.TIMEOUT, error.code());
+        assertEquals(JobException.TIMEOUT, error.code());
         assertEquals("Hi", out.text());
     }
 
@@ -271,11 +274,11 @@ class OpenAiEngineTest {
         OpenAiEngine engine = engine(Duration.ofSeconds(5), new MutableClock(), first);
         for (int i = 0; i < 5; i++) {
             Recorder out = new Recorder();
-            assertThrows(LlmException.class, () -> engine.stream(request("Hi"), out, out));
+            assertThrows(JobException.class, () -> engine.stream(request("Hi"), out, out));
         }
         Recorder out = new Recorder();
-        LlmException error = assertThrows(LlmException.class, () -> engine.stream(request("Hi"), out, out));
-        assertEquals(LlmException.UNAVAILABLE, error.code());
+        JobException error = assertThrows(JobException.class, () -> engine.stream(request("Hi"), out, out));
+        assertEquals(JobException.UNAVAILABLE, error.code());
         assertEquals(5, first.requests());
     }
 

@@ -18,15 +18,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.agentvoicebox.platform.RedisConnections;
-import dev.agentvoicebox.platform.Settings;
 import dev.agentvoicebox.platform.StreamPublisher;
+import dev.agentvoicebox.platform.testing.Poll;
 import dev.agentvoicebox.platform.testing.RedisServer;
+import dev.agentvoicebox.platform.testing.WorkerTest;
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Kinds;
 import dev.agentvoicebox.protocol.Streams;
 
-import io.helidon.config.Config;
-import io.helidon.config.ConfigSources;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XGroupCreateArgs;
@@ -76,12 +75,7 @@ class WorkerRedisTest {
         env.put("AVB_LLM_PORT", "0");
         env.put("AVB_LLM_SCRIPTED_DELAY_MS", Long.toString(delayMs));
         env.put("AVB_WORKER_ID", "llm-test-" + UUID.randomUUID());
-        Config config = Config.builder()
-                .disableEnvironmentVariablesSource()
-                .disableSystemPropertiesSource()
-                .sources(ConfigSources.classpath("application.yaml"))
-                .build();
-        service = LlmService.start(new Settings(config, env), env);
+        service = LlmService.start(WorkerTest.settings(env), env);
         return service;
     }
 
@@ -92,8 +86,7 @@ class WorkerRedisTest {
     }
 
     private static List<Envelope> results(String stream) {
-        return redis.shared().sync().xrange(stream, io.lettuce.core.Range.create("-", "+")).stream()
-                .map(StreamMessage::getBody).map(Envelope::fromFields).toList();
+        return WorkerTest.results(redis, stream);
     }
 
     private static List<Envelope> awaitFinal(String stream, Duration timeout) {

@@ -1,5 +1,7 @@
 package dev.agentvoicebox.platform;
 
+import java.util.Map;
+
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
 import io.helidon.webserver.observe.ObserveFeature;
@@ -11,16 +13,22 @@ public final class Health {
     }
 
     public static ObserveFeature observe(RedisConnections redis) {
+        return observe(redis, "redis", Map.of());
+    }
+
+    /** @param details what else the check reports, e.g. the engine a worker runs */
+    public static ObserveFeature observe(RedisConnections redis, String check, Map<String, String> details) {
         return ObserveFeature.just(HealthObserver.builder()
                 .details(true)
                 .useSystemServices(false)
                 .addCheck(() -> {
                     boolean up = redis.healthy();
-                    return HealthCheckResponse.builder()
+                    HealthCheckResponse.Builder response = HealthCheckResponse.builder()
                             .status(up)
-                            .detail("redis", up ? "reachable" : "unreachable")
-                            .build();
-                }, HealthCheckType.READINESS, "redis")
+                            .detail("redis", up ? "reachable" : "unreachable");
+                    details.forEach(response::detail);
+                    return response.build();
+                }, HealthCheckType.READINESS, check)
                 .build());
     }
 }

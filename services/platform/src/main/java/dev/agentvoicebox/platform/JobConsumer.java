@@ -55,7 +55,7 @@ public final class JobConsumer implements AutoCloseable {
     }
 
     /** One delivery of a job to this worker. */
-    public static final class Job {
+    public static final class Job implements Cancellation {
         private final String messageId;
         private final Envelope envelope;
         private final AtomicBoolean cancelled = new AtomicBoolean();
@@ -75,11 +75,13 @@ public final class JobConsumer implements AutoCloseable {
             return envelope;
         }
 
+        @Override
         public boolean cancelled() {
             return cancelled.get();
         }
 
         /** Runs {@code action} when the job is cancelled (at once if it already is). */
+        @Override
         public void onCancel(Runnable action) {
             boolean runNow;
             synchronized (cancelActions) {

@@ -1,5 +1,8 @@
 package dev.agentvoicebox.stt;
 
+import dev.agentvoicebox.platform.Cancellation;
+import dev.agentvoicebox.platform.JobException;
+
 /** A speech-to-text engine. Implementations are shared by concurrent jobs. */
 interface Engine {
     int SAMPLE_RATE = 16_000;
@@ -14,13 +17,6 @@ interface Engine {
      * @param prompt   context for engines that take one, else ignored
      * @param cancel   engines stop their work when it fires
      */
-    String transcribe(byte[] pcm16k, String language, String prompt, Cancellation cancel) throws SttException,
+    String transcribe(byte[] pcm16k, String language, String prompt, Cancellation cancel) throws JobException,
             InterruptedException;
-
-    /** Registered actions run when the job is cancelled (at once if it already is). */
-    interface Cancellation {
-        boolean cancelled();
-
-        void onCancel(Runnable action);
-    }
 }

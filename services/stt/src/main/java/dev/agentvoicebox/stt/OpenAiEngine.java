@@ -6,17 +6,17 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.UUID;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.logging.Logger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.agentvoicebox.platform.Cancellation;
+import dev.agentvoicebox.platform.JobException;
+import dev.agentvoicebox.platform.OpenAiHttp;
 
 /**
  * Any OpenAI-compatible {@code POST /v1/audio/transcriptions} (OpenAI, Groq, faster-whisper servers):
@@ -38,7 +38,7 @@ final class OpenAiEngine implements Engine {
     OpenAiEngine(HttpClient http, ObjectMapper json, String baseUrl, String apiKey, String model, Duration timeout) {
         this.http = http;
         this.json = json;
-        this.endpoint = URI.create(baseUrl.replaceAll("/+$", "") + "/audio/transcriptions");
+        this.endpoint = OpenAiHttp.endpoint(baseUrl, "/audio/transcriptions");
         this.apiKey = apiKey;
         this.model = model;
         this.timeout = timeout;
@@ -55,7 +55,7 @@ final class OpenAiEngine implements Engine {
 
     @Override
     public String transcribe(byte[] pcm16k, String language, String prompt, Cancellation cancel)
-            throws SttException, InterruptedException {
+            throws JobException, InterruptedException {
         String boundary = "avb-" + UUID.randomUUID();
         Multipart form = new Multipart(boundary);
         form.field("model", model);
@@ -67,43 +67,29 @@ final class OpenAiEngine implements Engine {
             form.field("prompt", prompt);
         }
         form.file("file", "audio.wav", "audio/wav", Wav.of(pcm16k, SAMPLE_RATE));
-        HttpRequest.Builder request = HttpRequest.newBuilder(endpoint)
-                .timeout(timeout)
+        HttpRequest request = OpenAiHttp.request(endpoint, apiKey, timeout)
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary)
                 .header("Accept", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(form.finish()));
-        if (!apiKey.isEmpty()) {
-            request.header("Authorization", "Bearer " + apiKey);
-        }
-        CompletableFuture<HttpResponse<String>> call = http.sendAsync(request.build(),
-                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        cancel.onCancel(() -> call.cancel(true));
-        HttpResponse<String> response;
-        try {
-            response = call.get();
-        } catch (CancellationException e) {
+                .POST(HttpRequest.BodyPublishers.ofByteArray(form.finish()))
+                .build();
+        HttpResponse<String> response = OpenAiHttp.send(http, request,
+                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8), cancel, "transcription");
+        if (response == null) {
             return "";
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof HttpTimeoutException) {
-                throw new SttException(SttException.TIMEOUT, "The transcription service did not answer in time.");
-            }
-            LOG.warning(() -> "transcription request to " + endpoint.getHost() + " failed: " + e.getCause());
-            throw new SttException(SttException.UNAVAILABLE, "The transcription service is not reachable.");
         }
         if (response.statusCode() / 100 != 2) {
             String upstream = errorMessage(response.body());
             LOG.warning(() -> "transcription service answered " + response.statusCode() + ": " + upstream);
-            throw new SttException(response.statusCode() == 400 ? SttException.INVALID_REQUEST : SttException.UPSTREAM_ERROR,
-                    "The transcription service refused the audio (" + response.statusCode() + ").");
+            throw OpenAiHttp.refused(response.statusCode(), "transcription", "audio");
         }
         try {
             JsonNode body = json.readTree(response.body());
             if (!body.path("text").isTextual()) {
-                throw new SttException(SttException.UPSTREAM_ERROR, "The transcription service sent no text.");
+                throw new JobException(JobException.UPSTREAM_ERROR, "The transcription service sent no text.");
             }
             return body.path("text").asText().strip();
         } catch (IOException e) {
-            throw new SttException(SttException.UPSTREAM_ERROR, "The transcription service sent unreadable JSON.");
+            throw new JobException(JobException.UPSTREAM_ERROR, "The transcription service sent unreadable JSON.");
         }
     }
 

@@ -8,6 +8,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
+import dev.agentvoicebox.platform.Cancellation;
+import dev.agentvoicebox.platform.JobException;
+
 /**
  * CMU pocketsphinx (Debian {@code pocketsphinx} + {@code pocketsphinx-en-us}) as a child process:
  * {@code pocketsphinx_continuous -infile <wav>} prints one hypothesis line per utterance it finds.
@@ -57,9 +60,9 @@ final class PocketsphinxEngine implements Engine {
 
     @Override
     public String transcribe(byte[] pcm16k, String language, String prompt, Cancellation cancel)
-            throws SttException, InterruptedException {
+            throws JobException, InterruptedException {
         if (!language.isEmpty() && !language.toLowerCase(java.util.Locale.ROOT).startsWith("en")) {
-            throw new SttException(SttException.UNSUPPORTED_LANGUAGE,
+            throw new JobException(JobException.UNSUPPORTED_LANGUAGE,
                     "The local speech recogniser only knows English; language '" + language + "' is not available.");
         }
         Path wav = null;
@@ -79,18 +82,18 @@ final class PocketsphinxEngine implements Engine {
             String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             if (!process.waitFor(timeoutMs, TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
-                throw new SttException(SttException.TIMEOUT, "Transcription took too long.");
+                throw new JobException(JobException.TIMEOUT, "Transcription took too long.");
             }
             if (cancel.cancelled()) {
                 return "";
             }
             if (process.exitValue() != 0) {
                 LOG.warning(() -> "pocketsphinx exited with " + process.exitValue());
-                throw new SttException(SttException.UPSTREAM_ERROR, "The speech recogniser failed.");
+                throw new JobException(JobException.UPSTREAM_ERROR, "The speech recogniser failed.");
             }
             return String.join(" ", out.lines().map(String::strip).filter(l -> !l.isEmpty()).toList());
         } catch (IOException e) {
-            throw new SttException(SttException.UNAVAILABLE, "The speech recogniser is not available.", e);
+            throw new JobException(JobException.UNAVAILABLE, "The speech recogniser is not available.", e);
         } finally {
             if (wav != null) {
                 try {

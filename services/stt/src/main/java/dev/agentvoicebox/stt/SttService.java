@@ -1,43 +1,27 @@
 package dev.agentvoicebox.stt;
 
-import java.lang.management.ManagementFactory;
-import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.UUID;
 import java.util.logging.Logger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.agentvoicebox.platform.JobConsumer;
-import dev.agentvoicebox.platform.RedisConnections;
+import dev.agentvoicebox.platform.Health;
+import dev.agentvoicebox.platform.OpenAiHttp;
 import dev.agentvoicebox.platform.Settings;
-import dev.agentvoicebox.platform.StreamPublisher;
-import dev.agentvoicebox.platform.Telemetry;
+import dev.agentvoicebox.platform.WorkerService;
 import dev.agentvoicebox.protocol.Streams;
 
-import io.helidon.health.HealthCheckResponse;
-import io.helidon.health.HealthCheckType;
-import io.helidon.webserver.WebServer;
-import io.helidon.webserver.observe.ObserveFeature;
-import io.helidon.webserver.observe.health.HealthObserver;
-
-/** The worker's object graph: settings → engine → Redis → job consumer → health server. */
+/** The worker's object graph: settings → engine → the worker runtime (Redis, job consumer, health). */
 final class SttService implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(SttService.class.getName());
 
-    private final Telemetry telemetry;
-    private final RedisConnections redis;
-    private final JobConsumer consumer;
-    private final WebServer server;
+    private final WorkerService worker;
     private final Engine engine;
 
-    private SttService(Telemetry telemetry, RedisConnections redis, JobConsumer consumer, WebServer server, Engine engine) {
-        this.telemetry = telemetry;
-        this.redis = redis;
-        this.consumer = consumer;
-        this.server = server;
+    private SttService(WorkerService worker, Engine engine) {
+        this.worker = worker;
         this.engine = engine;
     }
 
@@ -47,36 +31,12 @@ final class SttService implements AutoCloseable {
         Engine engine = engine(settings, environment, json);
         LOG.info(() -> "stt engine: " + engine.name()
                 + (engine instanceof OpenAiEngine o ? " (model " + o.model() + ")" : ""));
-        Telemetry telemetry = Telemetry.start("stt");
-        RedisConnections redis = new RedisConnections(settings.get("AVB_REDIS_URL", "app.redis.url", "redis://127.0.0.1:6390"));
-        String workerId = settings.get("AVB_WORKER_ID", "app.worker-id", defaultWorkerId());
-        JobConsumer.Options options = JobConsumer.Options.defaults()
-                .withConcurrency(settings.getInt("AVB_STT_CONCURRENCY", "app.stt.concurrency", 4))
-                .withShutdownGrace(Duration.ofMillis(settings.getLong("AVB_STT_SHUTDOWN_GRACE_MS", "app.stt.shutdown-grace-ms", 10_000)));
-        SttWorker worker = new SttWorker(engine, redis, new StreamPublisher(redis.shared()), json, telemetry.tracer());
-        JobConsumer consumer = new JobConsumer(redis, Streams.STT_JOBS, Streams.STT_GROUP, workerId, worker, null, options);
-        consumer.start();
-
-        HealthObserver health = HealthObserver.builder()
-                .details(true)
-                .useSystemServices(false)
-                .addCheck(() -> HealthCheckResponse.builder()
-                        .status(redis.healthy())
-                        .detail("redis", redis.healthy() ? "reachable" : "unreachable")
-                        .detail("engine", engine.name())
-                        .build(), HealthCheckType.READINESS, "stt")
-                .build();
-        WebServer server = WebServer.builder()
-                .config(settings.config().get("server"))
-                .host(settings.get("AVB_STT_HOST", "server.host", "127.0.0.1"))
-                .port(settings.getInt("AVB_STT_PORT", "server.port", 8502))
-                .featuresDiscoverServices(false)
-                .addFeature(ObserveFeature.just(health))
-                .build()
-                .start();
-        LOG.info(() -> "stt worker " + workerId + " health on http://" + server.prototype().host() + ":" + server.port()
-                + "/observe/health");
-        return new SttService(telemetry, redis, consumer, server, engine);
+        WorkerService worker = WorkerService.start(settings,
+                new WorkerService.Spec("stt", Streams.STT_JOBS, Streams.STT_GROUP, 4, 8502),
+                redis -> Health.observe(redis, "stt", Map.of("engine", engine.name())),
+                routing -> { },
+                context -> new SttWorker(engine, context.redis(), context.publisher(), json, context.tracer()));
+        return new SttService(worker, engine);
     }
 
     static Engine engine(Settings settings, Map<String, String> environment, ObjectMapper json) {
@@ -85,12 +45,9 @@ final class SttService implements AutoCloseable {
         long timeoutMs = settings.getLong("AVB_STT_TIMEOUT_MS", "app.stt.timeout-ms", 30_000);
         if (choice.equals("openai") || (choice.equals("auto") && baseUrl.isPresent())) {
             String base = baseUrl.orElseThrow(() -> new IllegalArgumentException("AVB_STT_ENGINE=openai needs AVB_STT_BASE_URL"));
-            HttpClient http = HttpClient.newBuilder()
-                    .connectTimeout(Duration.ofMillis(Math.min(timeoutMs, 10_000)))
-                    .followRedirects(HttpClient.Redirect.NEVER)
-                    .build();
-            return new OpenAiEngine(http, json, base, environment.getOrDefault("AVB_STT_API_KEY", ""),
-                    settings.get("AVB_STT_MODEL", "app.stt.model", "whisper-1"), Duration.ofMillis(timeoutMs));
+            Duration timeout = Duration.ofMillis(timeoutMs);
+            return new OpenAiEngine(OpenAiHttp.client(timeout), json, base, environment.getOrDefault("AVB_STT_API_KEY", ""),
+                    settings.get("AVB_STT_MODEL", "app.stt.model", "whisper-1"), timeout);
         }
         if (!choice.equals("auto") && !choice.equals("pocketsphinx")) {
             throw new IllegalArgumentException("AVB_STT_ENGINE must be auto, pocketsphinx or openai, got " + choice);
@@ -104,14 +61,9 @@ final class SttService implements AutoCloseable {
         return pocketsphinx;
     }
 
-    private static String defaultWorkerId() {
-        String host = System.getenv().getOrDefault("HOSTNAME", "local");
-        return "stt-" + host + "-" + ManagementFactory.getRuntimeMXBean().getPid() + "-"
-                + UUID.randomUUID().toString().substring(0, 8);
-    }
 
     int port() {
-        return server.port();
+        return worker.port();
     }
 
     Engine engine() {
@@ -120,9 +72,6 @@ final class SttService implements AutoCloseable {
 
     @Override
     public void close() {
-        consumer.close();
-        server.stop();
-        redis.close();
-        telemetry.close();
+        worker.close();
     }
 }

@@ -2,7 +2,6 @@ package dev.agentvoicebox.stt;
 
 import java.io.IOException;
 import java.util.Base64;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -11,14 +10,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.agentvoicebox.platform.JobConsumer;
+import dev.agentvoicebox.platform.JobException;
+import dev.agentvoicebox.platform.JobReplies;
+import dev.agentvoicebox.platform.JobSpans;
 import dev.agentvoicebox.platform.RedisConnections;
 import dev.agentvoicebox.platform.StreamPublisher;
-import dev.agentvoicebox.platform.Telemetry;
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Kinds;
 
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Scope;
@@ -54,64 +54,43 @@ final class SttWorker implements JobConsumer.Handler {
             LOG.warning(() -> "ignoring " + envelope.kind() + " job " + job.messageId());
             return;
         }
-        AtomicLong seq = new AtomicLong();
-        Span span = tracer.spanBuilder("stt " + engine.name())
-                .setParent(Telemetry.extract(envelope.traceparent(), envelope.tracestate()))
-                .setSpanKind(SpanKind.CLIENT)
+        JobReplies replies = new JobReplies(job, publisher);
+        Span span = JobSpans.builder(tracer, "stt " + engine.name(), envelope)
                 .setAttribute("avb.engine", engine.name())
-                .setAttribute("avb.tenant_id", envelope.tenantId())
-                .setAttribute("avb.session_id", envelope.sessionId())
                 .setAttribute("avb.item_id", envelope.itemId())
-                .setAttribute("avb.attempt", (long) envelope.attempt())
                 .startSpan();
         try (Scope ignored = span.makeCurrent()) {
             JsonNode payload = parse(envelope.payload());
             byte[] audio = audio(payload);
             double seconds = audio.length / 2.0 / Engine.SAMPLE_RATE;
             span.setAttribute("avb.audio_seconds", seconds);
-            Engine.Cancellation cancellation = new Engine.Cancellation() {
-                @Override
-                public boolean cancelled() {
-                    return job.cancelled();
-                }
-
-                @Override
-                public void onCancel(Runnable action) {
-                    job.onCancel(action);
-                }
-            };
             String transcript = engine.transcribe(audio, payload.path("language").asText(""),
-                    payload.path("prompt").asText(""), cancellation);
+                    payload.path("prompt").asText(""), job);
             if (job.cancelled()) {
                 span.setAttribute("avb.cancelled", true);
                 return;
             }
             span.setAttribute("avb.transcript_chars", (long) transcript.length());
             if (!transcript.isEmpty()) {
-                send(job, seq, Kinds.STT_DELTA, json.createObjectNode().put("delta", transcript));
+                replies.send(Kinds.STT_DELTA, json.createObjectNode().put("delta", transcript));
             }
             ObjectNode done = json.createObjectNode().put("transcript", transcript).put("engine", engine.name());
             done.putObject("usage").put("type", "duration").put("seconds", Math.round(seconds * 1000) / 1000.0);
-            send(job, seq, Kinds.STT_DONE, done);
-        } catch (SttException e) {
-            span.setStatus(StatusCode.ERROR, e.code());
-            span.setAttribute("error.type", e.code());
-            if (!job.cancelled()) {
-                send(job, seq, Kinds.STT_ERROR, json.createObjectNode().put("code", e.code()).put("message", e.getMessage()));
-            }
+            replies.send(Kinds.STT_DONE, done);
+        } catch (JobException e) {
+            JobSpans.failed(span, e);
+            replies.send(Kinds.STT_ERROR, json.createObjectNode().put("code", e.code()).put("message", e.getMessage()));
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "stt job " + job.messageId() + " failed", e);
             span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
-            if (!job.cancelled()) {
-                send(job, seq, Kinds.STT_ERROR, json.createObjectNode().put("code", SttException.UPSTREAM_ERROR)
-                        .put("message", "Transcription failed."));
-            }
+            replies.send(Kinds.STT_ERROR, json.createObjectNode().put("code", JobException.UPSTREAM_ERROR)
+                    .put("message", "Transcription failed."));
         } finally {
             span.end();
         }
     }
 
-    private JsonNode parse(String payload) throws SttException {
+    private JsonNode parse(String payload) throws JobException {
         try {
             JsonNode node = json.readTree(payload);
             if (node != null && node.isObject()) {
@@ -120,45 +99,34 @@ final class SttWorker implements JobConsumer.Handler {
         } catch (IOException e) {
             // answered below
         }
-        throw new SttException(SttException.INVALID_REQUEST, "stt.request payload is not a JSON object.");
+        throw new JobException(JobException.INVALID_REQUEST, "stt.request payload is not a JSON object.");
     }
 
     /** The 16 kHz PCM16 bytes: inline {@code audio}, or the string at {@code audio_key}. */
-    private byte[] audio(JsonNode payload) throws SttException {
+    private byte[] audio(JsonNode payload) throws JobException {
         String base64;
         if (payload.path("audio").isTextual()) {
             base64 = payload.path("audio").asText();
         } else if (payload.path("audio_key").isTextual()) {
             base64 = redis.shared().sync().get(payload.path("audio_key").asText());
             if (base64 == null) {
-                throw new SttException(SttException.INVALID_REQUEST, "The turn's audio expired before it was transcribed.");
+                throw new JobException(JobException.INVALID_REQUEST, "The turn's audio expired before it was transcribed.");
             }
         } else {
-            throw new SttException(SttException.INVALID_REQUEST, "stt.request needs 'audio' or 'audio_key'.");
+            throw new JobException(JobException.INVALID_REQUEST, "stt.request needs 'audio' or 'audio_key'.");
         }
         if ((long) base64.length() / 4 * 3 > MAX_AUDIO_BYTES) {
-            throw new SttException(SttException.INVALID_REQUEST, "The turn is too long to transcribe.");
+            throw new JobException(JobException.INVALID_REQUEST, "The turn is too long to transcribe.");
         }
         byte[] audio;
         try {
             audio = Base64.getDecoder().decode(base64);
         } catch (IllegalArgumentException e) {
-            throw new SttException(SttException.INVALID_REQUEST, "The turn's audio is not valid base64.");
+            throw new JobException(JobException.INVALID_REQUEST, "The turn's audio is not valid base64.");
         }
         if ((audio.length & 1) != 0) {
-            throw new SttException(SttException.INVALID_REQUEST, "The turn's audio is not whole PCM16 samples.");
+            throw new JobException(JobException.INVALID_REQUEST, "The turn's audio is not whole PCM16 samples.");
         }
         return audio;
-    }
-
-    private void send(JobConsumer.Job job, AtomicLong seq, String kind, ObjectNode payload) {
-        if (job.cancelled()) {
-            return;
-        }
-        Envelope envelope = job.envelope();
-        if (envelope.replyTo().isEmpty()) {
-            return;
-        }
-        publisher.publish(envelope.replyTo(), envelope.reply(kind, seq.incrementAndGet(), payload.toString()));
     }
 }

@@ -15,6 +15,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
+import dev.agentvoicebox.platform.JobException;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -84,15 +86,15 @@ class OpenAiEngineTest {
     void anUpstreamRefusalBecomesASafeError() {
         status = 401;
         response = "error_401.json";
-        SttException e = assertThrows(SttException.class, () -> engine().transcribe(new byte[320], "", "", Speech.NEVER));
-        assertEquals(SttException.UPSTREAM_ERROR, e.code());
+        JobException e = assertThrows(JobException.class, () -> engine().transcribe(new byte[320], "", "", Speech.NEVER));
+        assertEquals(JobException.UPSTREAM_ERROR, e.code());
         assertTrue(!e.getMessage().contains("sk-test"), "the key never reaches the client: " + e.getMessage());
     }
 
     @Test
     void anUnreachableServiceIsUnavailable() {
         server.stop(0);
-        SttException e = assertThrows(SttException.class, () -> engine().transcribe(new byte[320], "", "", Speech.NEVER));
-        assertEquals(SttException.UNAVAILABLE, e.code());
+        JobException e = assertThrows(JobException.class, () -> engine().transcribe(new byte[320], "", "", Speech.NEVER));
+        assertEquals(JobException.UNAVAILABLE, e.code());
     }
 }

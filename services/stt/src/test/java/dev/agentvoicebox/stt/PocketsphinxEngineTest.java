@@ -9,6 +9,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import dev.agentvoicebox.platform.Cancellation;
+import dev.agentvoicebox.platform.JobException;
+
 import org.junit.jupiter.api.Test;
 
 /** The real pocketsphinx process on flite speech. */
@@ -33,8 +36,8 @@ class PocketsphinxEngineTest {
 
     @Test
     void refusesLanguagesItHasNoModelFor() {
-        SttException e = assertThrows(SttException.class, () -> engine.transcribe(new byte[3200], "fr", "", Speech.NEVER));
-        assertEquals(SttException.UNSUPPORTED_LANGUAGE, e.code());
+        JobException e = assertThrows(JobException.class, () -> engine.transcribe(new byte[3200], "fr", "", Speech.NEVER));
+        assertEquals(JobException.UNSUPPORTED_LANGUAGE, e.code());
     }
 
     @Test
@@ -42,7 +45,7 @@ class PocketsphinxEngineTest {
         byte[] long16k = Speech.pcm16k("This is a long sentence. ".repeat(30));
         AtomicBoolean cancelled = new AtomicBoolean();
         List<Runnable> actions = new ArrayList<>();
-        Engine.Cancellation cancel = new Engine.Cancellation() {
+        Cancellation cancel = new Cancellation() {
             @Override
             public boolean cancelled() {
                 return cancelled.get();

@@ -7,6 +7,8 @@ import java.util.concurrent.TimeUnit;
 import javax.sound.sampled.AudioInputStream;
 import javax.sound.sampled.AudioSystem;
 
+import dev.agentvoicebox.platform.Cancellation;
+
 /** Speech fixtures synthesised with flite at test time (its 16 kHz voice; pocketsphinx hears flite well). */
 final class Speech {
     private Speech() {
@@ -34,7 +36,7 @@ final class Speech {
         }
     }
 
-    static final Engine.Cancellation NEVER = new Engine.Cancellation() {
+    static final Cancellation NEVER = new Cancellation() {
         @Override
         public boolean cancelled() {
             return false;

@@ -13,23 +13,18 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.agentvoicebox.platform.RedisConnections;
-import dev.agentvoicebox.platform.Settings;
 import dev.agentvoicebox.platform.StreamPublisher;
+import dev.agentvoicebox.platform.testing.Poll;
 import dev.agentvoicebox.platform.testing.RedisServer;
+import dev.agentvoicebox.platform.testing.WorkerTest;
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Kinds;
 import dev.agentvoicebox.protocol.Streams;
-
-import io.helidon.config.Config;
-import io.helidon.config.ConfigSources;
-import io.lettuce.core.Range;
-import io.lettuce.core.StreamMessage;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,6 +33,7 @@ import org.junit.jupiter.api.Test;
 /** The worker end to end: a real redis-server, the real pocketsphinx, flite speech. */
 class WorkerRedisTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration WAIT = Duration.ofSeconds(60);
     private static RedisServer redisServer;
     private static RedisConnections redis;
     private static SttService service;
@@ -51,12 +47,7 @@ class WorkerRedisTest {
         env.put("AVB_REDIS_URL", redisServer.url());
         env.put("AVB_STT_PORT", "0");
         env.put("AVB_WORKER_ID", "stt-test-" + UUID.randomUUID());
-        Config config = Config.builder()
-                .disableEnvironmentVariablesSource()
-                .disableSystemPropertiesSource()
-                .sources(ConfigSources.classpath("application.yaml"))
-                .build();
-        service = SttService.start(new Settings(config, env), env);
+        service = SttService.start(WorkerTest.settings(env), env);
         speech = Speech.pcm16k("Hello world. What is the weather today?");
     }
 
@@ -73,23 +64,13 @@ class WorkerRedisTest {
     }
 
     private static List<Envelope> results(String stream) {
-        return redis.shared().sync().xrange(stream, Range.create("-", "+")).stream()
-                .map(StreamMessage::getBody).map(Envelope::fromFields).toList();
+        return WorkerTest.results(redis, stream);
     }
 
-    private static List<Envelope> awaitFinal(String stream) throws InterruptedException {
-        until(() -> results(stream).stream().anyMatch(e -> e.kind().equals(Kinds.STT_DONE) || e.kind().equals(Kinds.STT_ERROR)));
+    private static List<Envelope> awaitFinal(String stream) {
+        Poll.until(WAIT, () -> results(stream).stream().anyMatch(e -> e.kind().equals(Kinds.STT_DONE)
+                || e.kind().equals(Kinds.STT_ERROR)), "final result on " + stream);
         return results(stream);
-    }
-
-    private static void until(BooleanSupplier condition) throws InterruptedException {
-        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("timed out waiting");
-            }
-            Thread.sleep(50);
-        }
     }
 
     @Test
@@ -113,7 +94,7 @@ class WorkerRedisTest {
         assertEquals("duration", done.path("usage").path("type").asText());
         assertEquals(speech.length / 32_000.0, done.path("usage").path("seconds").asDouble(), 0.001);
         assertEquals("pocketsphinx", done.path("engine").asText());
-        until(() -> redis.shared().sync().xpending(Streams.STT_JOBS, Streams.STT_GROUP).getCount() == 0);
+        Poll.until(WAIT, () -> redis.shared().sync().xpending(Streams.STT_JOBS, Streams.STT_GROUP).getCount() == 0, "job acked");
     }
 
     @Test
@@ -137,7 +118,7 @@ class WorkerRedisTest {
         publisher.publish(Streams.STT_JOBS, job("resp-4", replyTo, "{\"audio\":\"AAAA\"}"));
         publisher.publish(Streams.STT_JOBS, job("resp-5", replyTo, "{\"audio\":\"AAAAAAAA\",\"language\":\"de\"}"));
         publisher.publish(Streams.STT_JOBS, job("resp-6", replyTo, "{\"audio\":\"!!!!\"}"));
-        until(() -> results(replyTo).size() == 4);
+        Poll.until(WAIT, () -> results(replyTo).size() == 4, "four errors");
         Map<String, JsonNode> byResponse = new HashMap<>();
         for (Envelope e : results(replyTo)) {
             assertEquals(Kinds.STT_ERROR, e.kind());

@@ -1,5 +1,8 @@
 package dev.agentvoicebox.tts;
 
+import dev.agentvoicebox.platform.Cancellation;
+import dev.agentvoicebox.platform.JobException;
+
 /** A text-to-speech engine; shared by concurrent jobs. */
 interface Engine {
     /** {@code espeak}, {@code freetts}, {@code flite} or {@code openai}: the catalog's engine names. */
@@ -13,7 +16,7 @@ interface Engine {
      * @param speed 0.25–1.5, 1 = the voice's normal pace
      */
     void synthesize(String text, String voice, double speed, Sink sink, Cancellation cancel)
-            throws TtsException, InterruptedException;
+            throws JobException, InterruptedException;
 
     /** Whether the engine can run here (its binary or library is present). */
     boolean available();
@@ -21,12 +24,5 @@ interface Engine {
     /** Receives mono PCM16 at the engine's rate, which may differ between calls. */
     interface Sink {
         void audio(short[] samples, int rate);
-    }
-
-    interface Cancellation {
-        boolean cancelled();
-
-        /** Runs {@code action} on cancel (at once when already cancelled). */
-        void onCancel(Runnable action);
     }
 }

@@ -5,6 +5,9 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
+import dev.agentvoicebox.platform.Cancellation;
+import dev.agentvoicebox.platform.JobException;
+
 /**
  * espeak-ng (Debian) as a child process: text on stdin ({@code --stdin}, so text that starts with a
  * dash is not an option), WAV on stdout ({@code --stdout}) read while it is written. Voices are
@@ -38,7 +41,7 @@ final class EspeakEngine implements Engine {
 
     @Override
     public void synthesize(String text, String voice, double speed, Sink sink, Cancellation cancel)
-            throws TtsException, InterruptedException {
+            throws JobException, InterruptedException {
         Process process;
         try {
             process = new ProcessBuilder(List.of(binary, "--stdout", "--stdin", "-v", voice,
@@ -46,7 +49,7 @@ final class EspeakEngine implements Engine {
                     .redirectError(ProcessBuilder.Redirect.DISCARD)
                     .start();
         } catch (IOException e) {
-            throw new TtsException(TtsException.UNAVAILABLE, "The espeak voice is not installed.");
+            throw new JobException(JobException.UNAVAILABLE, "The espeak voice is not installed.");
         }
         cancel.onCancel(process::destroyForcibly);
         try {
@@ -62,7 +65,7 @@ final class EspeakEngine implements Engine {
                 return;
             }
             process.destroyForcibly();
-            throw new TtsException(TtsException.UPSTREAM_ERROR, "The espeak voice failed.");
+            throw new JobException(JobException.UPSTREAM_ERROR, "The espeak voice failed.");
         }
         Processes.finish(process, "espeak", timeoutMs, cancel);
     }

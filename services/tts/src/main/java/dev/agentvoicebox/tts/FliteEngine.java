@@ -6,6 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import dev.agentvoicebox.platform.Cancellation;
+import dev.agentvoicebox.platform.JobException;
+
 /**
  * flite (Debian) as a child process. flite seeks in its output, so it writes a temporary WAV that is
  * read once it is done; the text goes in a file too ({@code -f}) so no text is taken for an option.
@@ -35,7 +38,7 @@ final class FliteEngine implements Engine {
 
     @Override
     public void synthesize(String text, String voice, double speed, Sink sink, Cancellation cancel)
-            throws TtsException, InterruptedException {
+            throws JobException, InterruptedException {
         Path txt = null;
         Path wav = null;
         try {
@@ -60,7 +63,7 @@ final class FliteEngine implements Engine {
             }
         } catch (IOException e) {
             if (!cancel.cancelled()) {
-                throw new TtsException(TtsException.UPSTREAM_ERROR, "The flite voice failed.");
+                throw new JobException(JobException.UPSTREAM_ERROR, "The flite voice failed.");
             }
         } finally {
             deleteQuietly(txt);

@@ -11,6 +11,9 @@ import com.sun.speech.freetts.Voice;
 import com.sun.speech.freetts.VoiceManager;
 import com.sun.speech.freetts.audio.AudioPlayer;
 
+import dev.agentvoicebox.platform.Cancellation;
+import dev.agentvoicebox.platform.JobException;
+
 /**
  * FreeTTS ({@code net.sf.sociaal:freetts}), the pure-Java voice: no process, no native code. Its
  * only good voice is {@code kevin16} (16 kHz). A {@link Voice} is not thread-safe and costs about a
@@ -39,7 +42,7 @@ final class FreeTtsEngine implements Engine {
 
     @Override
     public void synthesize(String text, String voiceName, double speed, Sink sink, Cancellation cancel)
-            throws TtsException {
+            throws JobException {
         Voice voice = acquire(voiceName);
         try {
             Player player = new Player(sink, cancel);
@@ -48,21 +51,21 @@ final class FreeTtsEngine implements Engine {
             cancel.onCancel(player::cancel);
             voice.speak(text);
             if (player.failure != null && !cancel.cancelled()) {
-                throw new TtsException(TtsException.UPSTREAM_ERROR, "The FreeTTS voice failed.");
+                throw new JobException(JobException.UPSTREAM_ERROR, "The FreeTTS voice failed.");
             }
         } finally {
             idle.computeIfAbsent(voiceName, k -> new ConcurrentLinkedQueue<>()).add(voice);
         }
     }
 
-    private Voice acquire(String name) throws TtsException {
+    private Voice acquire(String name) throws JobException {
         Voice voice = idle.computeIfAbsent(name, k -> new ConcurrentLinkedQueue<>()).poll();
         if (voice != null) {
             return voice;
         }
         voice = VoiceManager.getInstance().getVoice(name);
         if (voice == null) {
-            throw new TtsException(TtsException.INVALID_REQUEST, "FreeTTS has no voice '" + name + "'.");
+            throw new JobException(JobException.INVALID_REQUEST, "FreeTTS has no voice '" + name + "'.");
         }
         voice.allocate();
         return voice;

@@ -6,15 +6,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.time.Duration;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.logging.Logger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.agentvoicebox.platform.Cancellation;
+import dev.agentvoicebox.platform.JobException;
+import dev.agentvoicebox.platform.OpenAiHttp;
 
 /**
  * Any OpenAI-compatible {@code POST /v1/audio/speech} (OpenAI, Kokoro servers) with
@@ -35,7 +35,7 @@ final class OpenAiEngine implements Engine {
     OpenAiEngine(HttpClient http, ObjectMapper json, String baseUrl, String apiKey, String model, Duration timeout) {
         this.http = http;
         this.json = json;
-        this.endpoint = URI.create(baseUrl.replaceAll("/+$", "") + "/audio/speech");
+        this.endpoint = OpenAiHttp.endpoint(baseUrl, "/audio/speech");
         this.apiKey = apiKey;
         this.model = model;
         this.timeout = timeout;
@@ -57,34 +57,21 @@ final class OpenAiEngine implements Engine {
 
     @Override
     public void synthesize(String text, String voice, double speed, Sink sink, Cancellation cancel)
-            throws TtsException, InterruptedException {
+            throws JobException, InterruptedException {
         ObjectNode body = json.createObjectNode()
                 .put("model", model)
                 .put("input", text)
                 .put("voice", voice)
                 .put("speed", speed)
                 .put("response_format", "pcm");
-        HttpRequest.Builder request = HttpRequest.newBuilder(endpoint)
-                .timeout(timeout)
+        HttpRequest request = OpenAiHttp.request(endpoint, apiKey, timeout)
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
-        if (!apiKey.isEmpty()) {
-            request.header("Authorization", "Bearer " + apiKey);
-        }
-        CompletableFuture<HttpResponse<InputStream>> call = http.sendAsync(request.build(),
-                HttpResponse.BodyHandlers.ofInputStream());
-        cancel.onCancel(() -> call.cancel(true));
-        HttpResponse<InputStream> response;
-        try {
-            response = call.get();
-        } catch (CancellationException e) {
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+                .build();
+        HttpResponse<InputStream> response = OpenAiHttp.send(http, request, HttpResponse.BodyHandlers.ofInputStream(),
+                cancel, "speech");
+        if (response == null) {
             return;
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof HttpTimeoutException) {
-                throw new TtsException(TtsException.TIMEOUT, "The speech service did not answer in time.");
-            }
-            LOG.warning(() -> "speech request to " + endpoint.getHost() + " failed: " + e.getCause());
-            throw new TtsException(TtsException.UNAVAILABLE, "The speech service is not reachable.");
         }
         try (InputStream in = response.body()) {
             cancel.onCancel(() -> {
@@ -98,8 +85,7 @@ final class OpenAiEngine implements Engine {
                 String upstream = new String(in.readNBytes(4096));
                 LOG.warning(() -> "speech service answered " + response.statusCode() + ": "
                         + upstream.replaceAll("\\s+", " "));
-                throw new TtsException(response.statusCode() == 400 ? TtsException.INVALID_REQUEST : TtsException.UPSTREAM_ERROR,
-                        "The speech service refused the text (" + response.statusCode() + ").");
+                throw OpenAiHttp.refused(response.statusCode(), "speech", "text");
             }
             byte[] buffer = new byte[RATE / 10 * 2];
             int held = 0;
@@ -115,7 +101,7 @@ final class OpenAiEngine implements Engine {
             }
         } catch (IOException e) {
             if (!cancel.cancelled()) {
-                throw new TtsException(TtsException.UPSTREAM_ERROR, "The speech service stopped mid-answer.");
+                throw new JobException(JobException.UPSTREAM_ERROR, "The speech service stopped mid-answer.");
             }
         }
     }

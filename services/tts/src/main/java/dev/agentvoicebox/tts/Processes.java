@@ -3,6 +3,9 @@ package dev.agentvoicebox.tts;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 
+import dev.agentvoicebox.platform.Cancellation;
+import dev.agentvoicebox.platform.JobException;
+
 /** Child-process helpers shared by the process engines. */
 final class Processes {
     private Processes() {
@@ -23,14 +26,14 @@ final class Processes {
     }
 
     /** Waits for a finished engine process and turns its exit into an error the client may see. */
-    static void finish(Process process, String engine, long timeoutMs, Engine.Cancellation cancel)
-            throws TtsException, InterruptedException {
+    static void finish(Process process, String engine, long timeoutMs, Cancellation cancel)
+            throws JobException, InterruptedException {
         if (!process.waitFor(timeoutMs, TimeUnit.MILLISECONDS)) {
             process.destroyForcibly();
-            throw new TtsException(TtsException.TIMEOUT, "Speech synthesis took too long.");
+            throw new JobException(JobException.TIMEOUT, "Speech synthesis took too long.");
         }
         if (!cancel.cancelled() && process.exitValue() != 0) {
-            throw new TtsException(TtsException.UPSTREAM_ERROR, "The " + engine + " voice failed.");
+            throw new JobException(JobException.UPSTREAM_ERROR, "The " + engine + " voice failed.");
         }
     }
 }

@@ -1,32 +1,23 @@
 package dev.agentvoicebox.tts;
 
-import java.lang.management.ManagementFactory;
-import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.UUID;
 import java.util.logging.Logger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import dev.agentvoicebox.platform.JobConsumer;
-import dev.agentvoicebox.platform.RedisConnections;
+import dev.agentvoicebox.platform.Health;
+import dev.agentvoicebox.platform.OpenAiHttp;
 import dev.agentvoicebox.platform.Settings;
-import dev.agentvoicebox.platform.StreamPublisher;
-import dev.agentvoicebox.platform.Telemetry;
+import dev.agentvoicebox.platform.WorkerService;
 import dev.agentvoicebox.protocol.Streams;
 
 import io.helidon.config.Config;
-import io.helidon.health.HealthCheckResponse;
-import io.helidon.health.HealthCheckType;
 import io.helidon.http.HeaderValues;
-import io.helidon.webserver.WebServer;
-import io.helidon.webserver.observe.ObserveFeature;
-import io.helidon.webserver.observe.health.HealthObserver;
 
 /**
  * The worker's object graph: settings → voice catalog and engines → Redis → job consumer → HTTP
@@ -35,59 +26,27 @@ import io.helidon.webserver.observe.health.HealthObserver;
 final class TtsService implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(TtsService.class.getName());
 
-    private final Telemetry telemetry;
-    private final RedisConnections redis;
-    private final JobConsumer consumer;
-    private final WebServer server;
+    private final WorkerService worker;
 
-    private TtsService(Telemetry telemetry, RedisConnections redis, JobConsumer consumer, WebServer server) {
-        this.telemetry = telemetry;
-        this.redis = redis;
-        this.consumer = consumer;
-        this.server = server;
+    private TtsService(WorkerService worker) {
+        this.worker = worker;
     }
 
     static TtsService start(Settings settings, Map<String, String> environment) {
         ObjectMapper json = new ObjectMapper();
         VoiceCatalog catalog = catalog(settings);
         Map<String, Engine> engines = engines(settings, environment, json, catalog);
-        Telemetry telemetry = Telemetry.start("tts");
-        RedisConnections redis = new RedisConnections(settings.get("AVB_REDIS_URL", "app.redis.url", "redis://127.0.0.1:6390"));
-        String workerId = settings.get("AVB_WORKER_ID", "app.worker-id", defaultWorkerId());
-        JobConsumer.Options options = JobConsumer.Options.defaults()
-                .withConcurrency(settings.getInt("AVB_TTS_CONCURRENCY", "app.tts.concurrency", 8))
-                .withShutdownGrace(Duration.ofMillis(settings.getLong("AVB_TTS_SHUTDOWN_GRACE_MS", "app.tts.shutdown-grace-ms", 10_000)));
-        TtsWorker worker = new TtsWorker(catalog, engines, new StreamPublisher(redis.shared()), json, telemetry.tracer(),
-                settings.getInt("AVB_TTS_CHUNK_MS", "app.tts.chunk-ms", 200));
-        JobConsumer consumer = new JobConsumer(redis, Streams.TTS_JOBS, Streams.TTS_GROUP, workerId, worker, null, options);
-        consumer.start();
-
         String voices = voicesJson(json, catalog, engines);
-        HealthObserver health = HealthObserver.builder()
-                .details(true)
-                .useSystemServices(false)
-                .addCheck(() -> HealthCheckResponse.builder()
-                        .status(redis.healthy())
-                        .detail("redis", redis.healthy() ? "reachable" : "unreachable")
-                        .detail("engines", String.join(",", engines.keySet()))
-                        .build(), HealthCheckType.READINESS, "tts")
-                .build();
-        Config config = settings.config();
-        WebServer server = WebServer.builder()
-                .config(config.get("server"))
-                .host(settings.get("AVB_TTS_HOST", "server.host", "127.0.0.1"))
-                .port(settings.getInt("AVB_TTS_PORT", "server.port", 8503))
-                .featuresDiscoverServices(false)
-                .addFeature(ObserveFeature.just(health))
-                .routing(routing -> routing.get("/v1/tts/voices", (req, res) -> {
+        int chunkMs = settings.getInt("AVB_TTS_CHUNK_MS", "app.tts.chunk-ms", 200);
+        WorkerService worker = WorkerService.start(settings,
+                new WorkerService.Spec("tts", Streams.TTS_JOBS, Streams.TTS_GROUP, 8, 8503),
+                redis -> Health.observe(redis, "tts", Map.of("engines", String.join(",", engines.keySet()))),
+                routing -> routing.get("/v1/tts/voices", (req, res) -> {
                     res.header(HeaderValues.CONTENT_TYPE_JSON);
                     res.send(voices);
-                }))
-                .build()
-                .start();
-        LOG.info(() -> "tts worker " + workerId + " on http://" + server.prototype().host() + ":" + server.port()
-                + " (voices at /v1/tts/voices, health at /observe/health)");
-        return new TtsService(telemetry, redis, consumer, server);
+                }),
+                context -> new TtsWorker(catalog, engines, context.publisher(), json, context.tracer(), chunkMs));
+        return new TtsService(worker);
     }
 
     static VoiceCatalog catalog(Settings settings) {
@@ -112,12 +71,9 @@ final class TtsService implements AutoCloseable {
                 case "openai" -> {
                     String base = settings.find("AVB_TTS_BASE_URL", "app.tts.base-url").orElseThrow(
                             () -> new IllegalArgumentException("voices on the openai engine need AVB_TTS_BASE_URL"));
-                    HttpClient http = HttpClient.newBuilder()
-                            .connectTimeout(Duration.ofMillis(Math.min(timeoutMs, 10_000)))
-                            .followRedirects(HttpClient.Redirect.NEVER)
-                            .build();
-                    yield new OpenAiEngine(http, json, base, environment.getOrDefault("AVB_TTS_API_KEY", ""),
-                            settings.get("AVB_TTS_MODEL", "app.tts.model", "gpt-4o-mini-tts"), Duration.ofMillis(timeoutMs));
+                    Duration timeout = Duration.ofMillis(timeoutMs);
+                    yield new OpenAiEngine(OpenAiHttp.client(timeout), json, base, environment.getOrDefault("AVB_TTS_API_KEY", ""),
+                            settings.get("AVB_TTS_MODEL", "app.tts.model", "gpt-4o-mini-tts"), timeout);
                 }
                 default -> throw new IllegalArgumentException("unknown tts engine " + name);
             };
@@ -141,21 +97,13 @@ final class TtsService implements AutoCloseable {
         return root.toString();
     }
 
-    private static String defaultWorkerId() {
-        String host = System.getenv().getOrDefault("HOSTNAME", "local");
-        return "tts-" + host + "-" + ManagementFactory.getRuntimeMXBean().getPid() + "-"
-                + UUID.randomUUID().toString().substring(0, 8);
-    }
 
     int port() {
-        return server.port();
+        return worker.port();
     }
 
     @Override
     public void close() {
-        consumer.close();
-        server.stop();
-        redis.close();
-        telemetry.close();
+        worker.close();
     }
 }

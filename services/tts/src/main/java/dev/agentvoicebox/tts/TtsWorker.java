@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -13,14 +12,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.agentvoicebox.platform.JobConsumer;
+import dev.agentvoicebox.platform.JobException;
+import dev.agentvoicebox.platform.JobReplies;
+import dev.agentvoicebox.platform.JobSpans;
 import dev.agentvoicebox.platform.StreamPublisher;
-import dev.agentvoicebox.platform.Telemetry;
 import dev.agentvoicebox.platform.audio.Resampler;
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Kinds;
 
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Scope;
@@ -60,13 +60,8 @@ final class TtsWorker implements JobConsumer.Handler {
             return;
         }
         Output output = new Output(job);
-        Span span = tracer.spanBuilder("tts")
-                .setParent(Telemetry.extract(envelope.traceparent(), envelope.tracestate()))
-                .setSpanKind(SpanKind.CLIENT)
-                .setAttribute("avb.tenant_id", envelope.tenantId())
-                .setAttribute("avb.session_id", envelope.sessionId())
+        Span span = JobSpans.builder(tracer, "tts", envelope)
                 .setAttribute("avb.response_id", envelope.responseId())
-                .setAttribute("avb.attempt", (long) envelope.attempt())
                 .startSpan();
         try (Scope ignored = span.makeCurrent()) {
             Request request = parse(envelope.payload());
@@ -74,27 +69,17 @@ final class TtsWorker implements JobConsumer.Handler {
             output.rate = request.rate;
             VoiceCatalog.Voice voice = catalog.find(request.voice);
             if (voice == null) {
-                throw new TtsException(TtsException.INVALID_REQUEST, "Unknown voice '" + request.voice + "'.");
+                throw new JobException(JobException.INVALID_REQUEST, "Unknown voice '" + request.voice + "'.");
             }
             Engine engine = engines.get(voice.engine());
             if (engine == null) {
-                throw new TtsException(TtsException.UNAVAILABLE, "The " + voice.engine() + " engine is not configured.");
+                throw new JobException(JobException.UNAVAILABLE, "The " + voice.engine() + " engine is not configured.");
             }
             span.setAttribute("avb.engine", engine.name());
             span.setAttribute("avb.voice", voice.id());
             span.setAttribute("avb.text_chars", (long) request.text.length());
             span.setAttribute("avb.segment", (long) request.segment);
-            engine.synthesize(request.text, voice.engineVoice(), request.speed, output, new Engine.Cancellation() {
-                @Override
-                public boolean cancelled() {
-                    return job.cancelled();
-                }
-
-                @Override
-                public void onCancel(Runnable action) {
-                    job.onCancel(action);
-                }
-            });
+            engine.synthesize(request.text, voice.engineVoice(), request.speed, output, job);
             if (job.cancelled()) {
                 span.setAttribute("avb.cancelled", true);
                 return;
@@ -109,14 +94,13 @@ final class TtsWorker implements JobConsumer.Handler {
                     .put("voice", voice.id())
                     .put("engine", engine.name());
             output.send(Kinds.TTS_DONE, done);
-        } catch (TtsException e) {
-            span.setStatus(StatusCode.ERROR, e.code());
-            span.setAttribute("error.type", e.code());
+        } catch (JobException e) {
+            JobSpans.failed(span, e);
             output.error(e.code(), e.getMessage());
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "tts job " + job.messageId() + " failed", e);
             span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
-            output.error(TtsException.UPSTREAM_ERROR, "Speech synthesis failed.");
+            output.error(JobException.UPSTREAM_ERROR, "Speech synthesis failed.");
         } finally {
             span.end();
         }
@@ -125,7 +109,7 @@ final class TtsWorker implements JobConsumer.Handler {
     record Request(String text, String voice, double speed, int rate, int segment) {
     }
 
-    private Request parse(String payload) throws TtsException {
+    private Request parse(String payload) throws JobException {
         JsonNode node;
         try {
             node = json.readTree(payload);
@@ -133,22 +117,22 @@ final class TtsWorker implements JobConsumer.Handler {
             node = null;
         }
         if (node == null || !node.isObject()) {
-            throw new TtsException(TtsException.INVALID_REQUEST, "tts.request payload is not a JSON object.");
+            throw new JobException(JobException.INVALID_REQUEST, "tts.request payload is not a JSON object.");
         }
         String text = node.path("text").asText("").strip();
         if (text.isEmpty()) {
-            throw new TtsException(TtsException.INVALID_REQUEST, "tts.request needs non-empty 'text'.");
+            throw new JobException(JobException.INVALID_REQUEST, "tts.request needs non-empty 'text'.");
         }
         if (text.length() > MAX_TEXT_CHARS) {
-            throw new TtsException(TtsException.INVALID_REQUEST, "tts.request 'text' is over " + MAX_TEXT_CHARS + " characters.");
+            throw new JobException(JobException.INVALID_REQUEST, "tts.request 'text' is over " + MAX_TEXT_CHARS + " characters.");
         }
         double speed = node.path("speed").asDouble(1.0);
         if (!(speed >= 0.25 && speed <= 1.5)) {
-            throw new TtsException(TtsException.INVALID_REQUEST, "'speed' must be between 0.25 and 1.5.");
+            throw new JobException(JobException.INVALID_REQUEST, "'speed' must be between 0.25 and 1.5.");
         }
         int rate = node.path("rate").asInt(24_000);
         if (rate != 8_000 && rate != 16_000 && rate != 24_000) {
-            throw new TtsException(TtsException.INVALID_REQUEST, "'rate' must be 8000, 16000 or 24000.");
+            throw new JobException(JobException.INVALID_REQUEST, "'rate' must be 8000, 16000 or 24000.");
         }
         return new Request(text, node.path("voice").asText("alloy"), speed, rate, node.path("segment").asInt(0));
     }
@@ -156,7 +140,7 @@ final class TtsWorker implements JobConsumer.Handler {
     /** Resamples the engine's audio to the requested rate and sends it in chunks of {@code chunkMs}. */
     private final class Output implements Engine.Sink {
         private final JobConsumer.Job job;
-        private final AtomicLong seq = new AtomicLong();
+        private final JobReplies replies;
         private int segment;
         private int rate = 24_000;
         private Resampler resampler;
@@ -165,6 +149,7 @@ final class TtsWorker implements JobConsumer.Handler {
 
         Output(JobConsumer.Job job) {
             this.job = job;
+            this.replies = new JobReplies(job, publisher);
         }
 
         @Override
@@ -217,14 +202,7 @@ final class TtsWorker implements JobConsumer.Handler {
         }
 
         void send(String kind, ObjectNode payload) {
-            if (job.cancelled()) {
-                return;
-            }
-            Envelope envelope = job.envelope();
-            if (envelope.replyTo().isEmpty()) {
-                return;
-            }
-            publisher.publish(envelope.replyTo(), envelope.reply(kind, seq.incrementAndGet(), payload.toString()));
+            replies.send(kind, payload);
         }
     }
 }

@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import dev.agentvoicebox.platform.Cancellation;
+
 /** Collects an engine's output for assertions. */
 class Audio implements Engine.Sink {
     final List<short[]> chunks = new ArrayList<>();
@@ -33,7 +35,7 @@ class Audio implements Engine.Sink {
     }
 
     /** A cancellation the test fires by hand; actions registered after firing run at once. */
-    static final class Cancel implements Engine.Cancellation {
+    static final class Cancel implements Cancellation {
         private final AtomicBoolean fired = new AtomicBoolean();
         private final List<Runnable> actions = new ArrayList<>();
 
@@ -63,5 +65,5 @@ class Audio implements Engine.Sink {
         }
     }
 
-    static final Engine.Cancellation NEVER = new Cancel();
+    static final Cancellation NEVER = new Cancel();
 }

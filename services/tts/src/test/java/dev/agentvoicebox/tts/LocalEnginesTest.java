@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 
+import dev.agentvoicebox.platform.JobException;
+
 import org.junit.jupiter.api.Test;
 
 /** Each local engine, for real: non-silent audio of a plausible length, speed honoured, cancel stops it. */
@@ -57,7 +59,7 @@ class LocalEnginesTest {
         Audio again = new Audio();
         engine.synthesize(SENTENCE, "kevin16", 1.0, again, Audio.NEVER);
         assertEquals(audio.samples, again.samples, 1600, "a pooled voice speaks the same");
-        assertThrows(TtsException.class, () -> engine.synthesize("x", "nobody", 1.0, new Audio(), Audio.NEVER));
+        assertThrows(JobException.class, () -> engine.synthesize("x", "nobody", 1.0, new Audio(), Audio.NEVER));
     }
 
     @Test

@@ -16,6 +16,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
+import dev.agentvoicebox.platform.JobException;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -99,8 +101,8 @@ class OpenAiEngineTest {
     @Test
     void aRefusalBecomesASafeError() {
         status = 400;
-        TtsException e = assertThrows(TtsException.class, () -> engine().synthesize("Hi.", "nobody", 1.0, new Audio(), Audio.NEVER));
-        assertEquals(TtsException.INVALID_REQUEST, e.code());
+        JobException e = assertThrows(JobException.class, () -> engine().synthesize("Hi.", "nobody", 1.0, new Audio(), Audio.NEVER));
+        assertEquals(JobException.INVALID_REQUEST, e.code());
         assertTrue(!e.getMessage().contains("sk-test"));
     }
 }

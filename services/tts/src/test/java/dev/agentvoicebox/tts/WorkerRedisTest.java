@@ -14,23 +14,18 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.BooleanSupplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.agentvoicebox.platform.RedisConnections;
-import dev.agentvoicebox.platform.Settings;
 import dev.agentvoicebox.platform.StreamPublisher;
+import dev.agentvoicebox.platform.testing.Poll;
 import dev.agentvoicebox.platform.testing.RedisServer;
+import dev.agentvoicebox.platform.testing.WorkerTest;
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Kinds;
 import dev.agentvoicebox.protocol.Streams;
-
-import io.helidon.config.Config;
-import io.helidon.config.ConfigSources;
-import io.lettuce.core.Range;
-import io.lettuce.core.StreamMessage;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,6 +34,7 @@ import org.junit.jupiter.api.Test;
 /** The worker end to end through a real redis-server with the real espeak-ng, FreeTTS and flite. */
 class WorkerRedisTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration WAIT = Duration.ofSeconds(60);
     private static RedisServer redisServer;
     private static RedisConnections redis;
     private static TtsService service;
@@ -52,12 +48,7 @@ class WorkerRedisTest {
         env.put("AVB_TTS_PORT", "0");
         env.put("AVB_WORKER_ID", "tts-test-" + UUID.randomUUID());
         env.put("AVB_TTS_VOICES", "marin=flite:slt,cedar=freetts:kevin16");
-        Config config = Config.builder()
-                .disableEnvironmentVariablesSource()
-                .disableSystemPropertiesSource()
-                .sources(ConfigSources.classpath("application.yaml"))
-                .build();
-        service = TtsService.start(new Settings(config, env), env);
+        service = TtsService.start(WorkerTest.settings(env), env);
     }
 
     @AfterAll
@@ -73,18 +64,7 @@ class WorkerRedisTest {
     }
 
     private static List<Envelope> results(String stream) {
-        return redis.shared().sync().xrange(stream, Range.create("-", "+")).stream()
-                .map(StreamMessage::getBody).map(Envelope::fromFields).toList();
-    }
-
-    private static void until(BooleanSupplier condition, String what) throws InterruptedException {
-        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(5);
-        }
+        return WorkerTest.results(redis, stream);
     }
 
     private static boolean finished(String stream) {
@@ -136,7 +116,7 @@ class WorkerRedisTest {
         for (Object[] c : cases) {
             String replyTo = Streams.gatewayStream("gw-" + c[0]);
             publisher.publish(Streams.TTS_JOBS, job("resp-" + c[0], replyTo, request(sentence, (String) c[0], 1.0, (int) c[1], 3)));
-            until(() -> finished(replyTo), "tts " + c[0]);
+            Poll.until(WAIT, () -> finished(replyTo), "tts " + c[0]);
             List<Envelope> results = results(replyTo);
             short[] audio = audioOf(results, (int) c[1], 3);
             double seconds = audio.length / (double) (int) c[1];
@@ -156,9 +136,9 @@ class WorkerRedisTest {
         var publisher = new StreamPublisher(redis.shared());
         String text = "This is a long sentence that keeps going. ".repeat(90);
         publisher.publish(Streams.TTS_JOBS, job("resp-cancel", replyTo, request(text, "alloy", 1.0, 24_000, 0)));
-        until(() -> !results(replyTo).isEmpty(), "first audio");
+        Poll.until(WAIT, () -> !results(replyTo).isEmpty(), "first audio");
         publisher.cancel("resp-cancel");
-        until(() -> redis.shared().sync().xpending(Streams.TTS_JOBS, Streams.TTS_GROUP).getCount() == 0, "job acked");
+        Poll.until(WAIT, () -> redis.shared().sync().xpending(Streams.TTS_JOBS, Streams.TTS_GROUP).getCount() == 0, "job acked");
         int afterAck = results(replyTo).size();
         Thread.sleep(500);
         List<Envelope> results = results(replyTo);
@@ -178,7 +158,7 @@ class WorkerRedisTest {
         publisher.publish(Streams.TTS_JOBS, job("r2", replyTo, request("Hi.", "alloy", 2.0, 24_000, 1)));
         publisher.publish(Streams.TTS_JOBS, job("r3", replyTo, request("Hi.", "alloy", 1.0, 44_100, 2)));
         publisher.publish(Streams.TTS_JOBS, job("r4", replyTo, request("  ", "alloy", 1.0, 24_000, 3)));
-        until(() -> results(replyTo).size() == 4, "four errors");
+        Poll.until(WAIT, () -> results(replyTo).size() == 4, "four errors");
         for (Envelope e : results(replyTo)) {
             assertEquals(Kinds.TTS_ERROR, e.kind());
             assertEquals("invalid_request", JSON.readTree(e.payload()).path("code").asText(), e.payload());

@@ -1,18 +1,18 @@
-package dev.agentvoicebox.llm;
+package dev.agentvoicebox.platform.testing;
 
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 
 /** Waits for a condition with a deadline: tests poll, they never sleep-and-hope. */
-final class Poll {
+public final class Poll {
     private Poll() {
     }
 
-    static void until(Duration timeout, BooleanSupplier condition) {
+    public static void until(Duration timeout, BooleanSupplier condition) {
         until(timeout, condition, "condition");
     }
 
-    static void until(Duration timeout, BooleanSupplier condition, String what) {
+    public static void until(Duration timeout, BooleanSupplier condition, String what) {
         long end = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > end) {
