@@ -54,7 +54,9 @@ policy-test: tools ## Rego: opa fmt, opa check --strict, opa test (coverage >= 9
 	@dev/policy.sh
 
 
-bench: build ## start the stack and run the Realtime benchmark (ARGS="..." are passed to it)
+# BENCH="text voice authz" picks benchmarks; ARGS (text), VOICE_ARGS, AUTHZ_ARGS (JMH) reach the
+# script through the environment as command-line variables do. Options: dev/bench.sh.
+bench: build ## start the stack, run the text, voice and authz benchmarks, stop it (ARGS/VOICE_ARGS/AUTHZ_ARGS, BENCH=...)
 	@dev/bench.sh $(ARGS)
 
 lint: ## static checks (for now: compile and verify every module)
