@@ -10,9 +10,8 @@ import java.util.concurrent.TimeUnit;
 
 import dev.agentvoicebox.gateway.audio.VadEngine;
 import dev.agentvoicebox.gateway.audio.VadEngines;
-import dev.agentvoicebox.platform.Health;
 import dev.agentvoicebox.platform.RedisConnections;
-import dev.agentvoicebox.platform.ServerTls;
+import dev.agentvoicebox.platform.Servers;
 import dev.agentvoicebox.platform.auth.KeyVerifier;
 import dev.agentvoicebox.platform.auth.Revocations;
 import dev.agentvoicebox.platform.edge.EdgeAuthz;
@@ -21,8 +20,6 @@ import dev.agentvoicebox.platform.policy.SessionPolicy;
 import dev.agentvoicebox.platform.Telemetry;
 
 import io.helidon.webserver.WebServer;
-import io.helidon.webserver.WebServerConfig;
-import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.websocket.WsConfig;
 import io.helidon.webserver.websocket.WsRouting;
 
@@ -64,20 +61,14 @@ public final class Gateway implements AutoCloseable {
     }
 
     public Gateway start() {
-        WebServerConfig.Builder builder = WebServer.builder()
-                .host(settings.host())
-                .port(settings.port())
-                .shutdownHook(false)
+        server = Servers.listener(settings.host(), settings.port(), redis, settings.tlsCert(), settings.tlsKey())
                 .addProtocol(WsConfig.builder().name("websocket")
                         // Above the 15 MiB event cap, so an oversized event gets an error event, not a drop.
                         .maxFrameLength(RealtimeEndpoint.MAX_EVENT_BYTES + 1024 * 1024).build())
-                .addFeature(Health.observe(redis))
                 .routing(routing -> Main.routing(routing, this))
-                .addRouting(WsRouting.builder().endpoint("/v1/realtime", () -> new RealtimeEndpoint(this)));
-        if (settings.tls()) {
-            builder.tls(ServerTls.pem(settings.tlsCert(), settings.tlsKey()));
-        }
-        server = builder.build().start();
+                .addRouting(WsRouting.builder().endpoint("/v1/realtime", () -> new RealtimeEndpoint(this)))
+                .build()
+                .start();
         return this;
     }
 

@@ -62,6 +62,15 @@ class RealtimeGatewayTest {
         return RealtimeGatewayTestMessages.userText(text);
     }
 
+    /** Sends a user message and response.create; returns the llm job the response became. */
+    private Envelope respondTo(RealtimeClient client, String text) {
+        client.send(userMessage(text));
+        client.await("conversation.item.done");
+        client.send("{\"type\":\"response.create\"}");
+        client.await("rate_limits.updated");
+        return llm.nextJob();
+    }
+
     @Test
     void sessionCreatedComesFirstWithTheFullSessionObject() {
         try (RealtimeClient client = RealtimeClient.connect(gateway.port(), harness.key)) {
@@ -141,11 +150,7 @@ class RealtimeGatewayTest {
                      "description":"Weather for a city","parameters":{"type":"object",
                      "properties":{"city":{"type":"string"}},"required":["city"]}}],"tool_choice":"auto"}}""");
             client.await("session.updated");
-            client.send(userMessage("Weather in Paris?"));
-            client.await("conversation.item.done");
-            client.send("{\"type\":\"response.create\"}");
-            client.await("rate_limits.updated");
-            Envelope job = llm.nextJob();
+            Envelope job = respondTo(client, "Weather in Paris?");
             JsonNode tools = llm.payload(job).path("tools");
             assertEquals("get_weather", tools.path(0).path("function").path("name").asText());
             assertEquals("auto", llm.payload(job).path("tool_choice").asText());
@@ -187,11 +192,7 @@ class RealtimeGatewayTest {
     @Test
     void oneActiveResponseAndCancelStopsTheWorkAndDropsLateOutput() throws Exception {
         try (RealtimeClient client = open()) {
-            client.send(userMessage("Tell me a long story"));
-            client.await("conversation.item.done");
-            client.send("{\"type\":\"response.create\"}");
-            client.await("rate_limits.updated");
-            Envelope job = llm.nextJob();
+            Envelope job = respondTo(client, "Tell me a long story");
             llm.text(job, "Once upon");
             client.await("response.output_text.delta");
 
@@ -336,11 +337,7 @@ class RealtimeGatewayTest {
     @Test
     void aReclaimedJobThatReplaysTheSameTextDoesNotRepeatIt() {
         try (RealtimeClient client = open()) {
-            client.send(userMessage("Count"));
-            client.await("conversation.item.done");
-            client.send("{\"type\":\"response.create\"}");
-            client.await("rate_limits.updated");
-            Envelope job = llm.nextJob();
+            Envelope job = respondTo(client, "Count");
             llm.text(job, "one ");
             llm.text(job, "two ");
             assertEquals("one ", client.await("response.output_text.delta").path("delta").asText());
@@ -365,11 +362,7 @@ class RealtimeGatewayTest {
     @Test
     void aRetryThatDisagreesWithWhatWasSentFailsTheResponse() {
         try (RealtimeClient client = open()) {
-            client.send(userMessage("Count"));
-            client.await("conversation.item.done");
-            client.send("{\"type\":\"response.create\"}");
-            client.await("rate_limits.updated");
-            Envelope job = llm.nextJob();
+            Envelope job = respondTo(client, "Count");
             llm.text(job, "alpha");
             client.await("response.output_text.delta");
             llm.text(job.withAttempt(2), "beta");

@@ -2,13 +2,11 @@ package dev.agentvoicebox.tenants;
 
 import java.time.Clock;
 
-import dev.agentvoicebox.platform.Health;
 import dev.agentvoicebox.platform.RedisConnections;
-import dev.agentvoicebox.platform.ServerTls;
+import dev.agentvoicebox.platform.Servers;
 import dev.agentvoicebox.platform.edge.EdgeAuthz;
 
 import io.helidon.webserver.WebServer;
-import io.helidon.webserver.WebServerConfig;
 
 /** The tenants service's object graph: what {@link Main} builds, and what tests (its own and the gateway's) start on a free port. */
 public final class Tenants implements AutoCloseable {
@@ -31,16 +29,10 @@ public final class Tenants implements AutoCloseable {
     }
 
     public Tenants start() {
-        WebServerConfig.Builder builder = WebServer.builder()
-                .host(settings.host())
-                .port(settings.port())
-                .shutdownHook(false)
-                .addFeature(Health.observe(redis))
-                .routing(routing -> Main.routing(routing, this));
-        if (settings.tls()) {
-            builder.tls(ServerTls.pem(settings.tlsCert(), settings.tlsKey()));
-        }
-        server = builder.build().start();
+        server = Servers.listener(settings.host(), settings.port(), redis, settings.tlsCert(), settings.tlsKey())
+                .routing(routing -> Main.routing(routing, this))
+                .build()
+                .start();
         return this;
     }
 
