@@ -77,7 +77,7 @@ public final class Access implements AutoCloseable {
                 return Optional.empty();
             }
         }
-        return Optional.of(new Caller(identity.tenant(), identity.project(), identity.role(), identity.tier(),
+        return Optional.of(new Caller(identity.tenant(), identity.project(), identity.tier(),
                 identity.keyId(), parent, sessionDefaults));
     }
 

@@ -106,15 +106,12 @@ public final class RealtimeSession {
         span.setAttribute("avb.session.id", id);
         span.setAttribute("avb.tenant.id", caller.tenantId());
         span.setAttribute("avb.project.id", caller.projectId());
+        span.setAttribute("avb.tenant.tier", caller.tier());
         span.setAttribute("avb.protocol.dialect", dialect.name().toLowerCase());
     }
 
     public String id() {
         return config.id();
-    }
-
-    public Caller caller() {
-        return caller;
     }
 
     /** Sends session.created (always first) and conversation.created; applies a client secret's settings. */

@@ -23,8 +23,4 @@ public final class SessionRegistry {
     public Collection<RealtimeSession> all() {
         return sessions.values();
     }
-
-    public int size() {
-        return sessions.size();
-    }
 }
