@@ -1,7 +1,9 @@
 package dev.agentvoicebox.gateway.bench;
 
+import static dev.agentvoicebox.gateway.bench.BenchSupport.env;
+import static dev.agentvoicebox.gateway.bench.BenchSupport.requireLoopback;
+
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
@@ -79,7 +81,7 @@ public class AuthzBench {
             String target = env("AVB_OPA_GRPC", "127.0.0.1:9191");
             int colon = target.lastIndexOf(':');
             String host = target.substring(0, colon);
-            requireLoopback(host);
+            requireLoopback("bench", host);
             authz = EdgeAuthz.self(host, Integer.parseInt(target.substring(colon + 1)), Duration.ofSeconds(2));
             String key = Files.readString(Path.of(env("AVB_API_KEY_FILE", ".avb/dev-api-key"))).trim();
             // What the gateway passes for a WebSocket upgrade.
@@ -116,7 +118,7 @@ public class AuthzBench {
         @Setup(Level.Trial)
         public void setUp() throws Exception {
             URI opa = URI.create(env("AVB_OPA_URL", "http://127.0.0.1:8181"));
-            requireLoopback(opa.getHost());
+            requireLoopback("bench", opa.getHost());
             // As the gateway builds it: 60 s cache, revision checked every 5 s.
             policy = new SessionPolicy(opa, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build(),
                     Duration.ofSeconds(60), Duration.ofSeconds(5), Clock.systemUTC());
@@ -139,7 +141,7 @@ public class AuthzBench {
         @Setup(Level.Trial)
         public void setUp() throws IOException {
             String url = env("AVB_REDIS_URL", "redis://127.0.0.1:6390");
-            requireLoopback(URI.create(url).getHost());
+            requireLoopback("bench", URI.create(url).getHost());
             redis = new RedisConnections(url);
             limiter = new RateLimiter(redis.shared(), Clock.systemUTC());
         }
@@ -175,19 +177,5 @@ public class AuthzBench {
     @Benchmark
     public LimitOutcome rateLimitCheckTokens(Limiter l) {
         return l.limiter.checkTokens(l.tenant, l.limits);
-    }
-
-    static String env(String name, String fallback) {
-        String value = System.getenv(name);
-        return value == null || value.isBlank() ? fallback : value;
-    }
-
-    static void requireLoopback(String host) throws IOException {
-        for (InetAddress address : InetAddress.getAllByName(host)) {
-            if (!address.isLoopbackAddress()) {
-                throw new IllegalArgumentException("bench: " + host
-                        + " is not a loopback address; the benchmark only drives the local stack");
-            }
-        }
     }
 }

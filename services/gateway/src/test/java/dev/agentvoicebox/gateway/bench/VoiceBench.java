@@ -1,10 +1,12 @@
 package dev.agentvoicebox.gateway.bench;
 
+import static dev.agentvoicebox.gateway.bench.BenchSupport.JSON;
+import static dev.agentvoicebox.gateway.bench.BenchSupport.env;
+import static dev.agentvoicebox.gateway.bench.BenchSupport.print;
+import static dev.agentvoicebox.gateway.bench.BenchSupport.readPid;
+
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -28,12 +29,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.Predicate;
 
+import dev.agentvoicebox.gateway.audio.Fixtures;
+import dev.agentvoicebox.gateway.bench.BenchSocket.Event;
+import dev.agentvoicebox.gateway.bench.BenchSocket.Gateway;
+import dev.agentvoicebox.gateway.bench.BenchSupport.Arguments;
 import dev.agentvoicebox.platform.audio.Resampler;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -60,7 +63,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * AVB_RUN_DIR (.avb/run); TLS trust via -Djavax.net.ssl.trustStore (dev/bench.sh).
  */
 public final class VoiceBench {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int RATE = 24_000;
     private static final int CHUNK_MS = 20;
     private static final int CHUNK_SAMPLES = RATE * CHUNK_MS / 1000;
@@ -68,8 +70,7 @@ public final class VoiceBench {
     private static final List<String> OTHERS = List.of("redis", "opa");
 
     private final Options options;
-    private final URI uri;
-    private final String apiKey;
+    private final Gateway gateway;
     private final long deadlineNanos;
     private final HttpClient http;
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
@@ -92,73 +93,27 @@ public final class VoiceBench {
     record Options(int sessions, int turns, int deadlineSeconds, int silenceMillis, int pauseMillis,
                    int staggerMillis, String question, String voice) {
         static Options parse(String[] args) {
-            Map<String, String> values = new LinkedHashMap<>();
-            for (int i = 0; i < args.length; i++) {
-                String arg = args[i];
-                if (arg.equals("-h") || arg.equals("--help")) {
-                    usage(null);
-                }
-                if (!arg.startsWith("--")) {
-                    usage("unexpected argument '" + arg + "'");
-                }
-                int eq = arg.indexOf('=');
-                if (eq > 0) {
-                    values.put(arg.substring(2, eq), arg.substring(eq + 1));
-                } else if (i + 1 < args.length) {
-                    values.put(arg.substring(2), args[++i]);
-                } else {
-                    usage("no value for " + arg);
-                }
-            }
-            String question = values.remove("question");
-            String voice = values.remove("voice");
+            Arguments values = new Arguments("voice bench", "VoiceBench [--sessions 8] [--turns 3] [--deadline-s 180]"
+                    + " [--silence-ms 500] [--pause-ms 1000] [--stagger-ms 300]"
+                    + " [--question 'hello world what is the weather today'] [--voice alloy]", args);
+            String question = values.take("question", "hello world what is the weather today");
+            String voice = values.take("voice", "alloy");
             Options options = new Options(
-                    take(values, "sessions", 8, 1, 64),
-                    take(values, "turns", 3, 1, 20),
-                    take(values, "deadline-s", 180, 10, 1800),
-                    take(values, "silence-ms", 500, 200, 3000),
-                    take(values, "pause-ms", 1000, 0, 10000),
-                    take(values, "stagger-ms", 300, 0, 5000),
-                    question == null || question.isBlank() ? "hello world what is the weather today" : question,
-                    voice == null || voice.isBlank() ? "alloy" : voice);
-            if (!values.isEmpty()) {
-                usage("unknown option(s) " + values.keySet());
-            }
+                    values.take("sessions", 8, 1, 64),
+                    values.take("turns", 3, 1, 20),
+                    values.take("deadline-s", 180, 10, 1800),
+                    values.take("silence-ms", 500, 200, 3000),
+                    values.take("pause-ms", 1000, 0, 10000),
+                    values.take("stagger-ms", 300, 0, 5000),
+                    question, voice);
+            values.requireAllTaken();
             return options;
-        }
-
-        private static int take(Map<String, String> values, String name, int fallback, int min, int max) {
-            String raw = values.remove(name);
-            if (raw == null) {
-                return fallback;
-            }
-            try {
-                int value = Integer.parseInt(raw.trim());
-                if (value < min || value > max) {
-                    usage("--" + name + " must be within " + min + ".." + max);
-                }
-                return value;
-            } catch (NumberFormatException e) {
-                usage("--" + name + " is not a number: " + raw);
-                return fallback;
-            }
-        }
-
-        private static void usage(String problem) {
-            if (problem != null) {
-                System.err.println("voice bench: " + problem);
-            }
-            System.err.println("usage: VoiceBench [--sessions 8] [--turns 3] [--deadline-s 180] [--silence-ms 500]"
-                    + " [--pause-ms 1000] [--stagger-ms 300] [--question 'hello world what is the weather today']"
-                    + " [--voice alloy]");
-            System.exit(problem == null ? 0 : 2);
         }
     }
 
-    VoiceBench(Options options, URI uri, String apiKey, short[] question) {
+    VoiceBench(Options options, Gateway gateway, short[] question) {
         this.options = options;
-        this.uri = uri;
-        this.apiKey = apiKey;
+        this.gateway = gateway;
         this.question = question;
         this.deadlineNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.deadlineSeconds());
         this.http = HttpClient.newBuilder().executor(threads).connectTimeout(Duration.ofSeconds(10)).build();
@@ -166,91 +121,18 @@ public final class VoiceBench {
 
     public static void main(String[] args) throws Exception {
         Options options = Options.parse(args);
-        String base = env("AVB_GATEWAY_URL", "https://127.0.0.1:8443").replaceAll("/+$", "");
-        URI uri = URI.create(base.replaceFirst("^http", "ws") + "/v1/realtime?model=gpt-realtime");
-        requireLoopback(uri);
-        String apiKey = Files.readString(Path.of(env("AVB_API_KEY_FILE", ".avb/dev-api-key"))).trim();
+        Gateway gateway = Gateway.fromEnv("voice bench");
         Path runDir = Path.of(env("AVB_RUN_DIR", ".avb/run"));
-        short[] question = speak(options.question());
-        int status = new VoiceBench(options, uri, apiKey, question).run(runDir);
+        short[] question = Resampler.convert(Fixtures.speech(options.question()), 16_000, RATE);
+        int status = new VoiceBench(options, gateway, question).run(runDir);
         System.exit(status);
-    }
-
-    private static String env(String name, String fallback) {
-        String value = System.getenv(name);
-        return value == null || value.isBlank() ? fallback : value;
-    }
-
-    private static void requireLoopback(URI uri) throws IOException {
-        for (InetAddress address : InetAddress.getAllByName(uri.getHost())) {
-            if (!address.isLoopbackAddress()) {
-                throw new IllegalArgumentException("voice bench: " + uri.getHost()
-                        + " is not a loopback address; the benchmark only drives a local gateway");
-            }
-        }
-    }
-
-    /** {@code text} spoken by flite's 16 kHz voice, as 24 kHz PCM16. */
-    static short[] speak(String text) throws IOException, InterruptedException {
-        Path dir = Files.createTempDirectory("avb-voice-bench-");
-        try {
-            Path wav = dir.resolve("question.wav");
-            Process flite = new ProcessBuilder("flite", "-voice", "kal16", "-t", text, "-o", wav.toString())
-                    .redirectErrorStream(true).start();
-            String output = new String(flite.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!flite.waitFor(30, TimeUnit.SECONDS) || flite.exitValue() != 0) {
-                throw new IOException("flite failed (is it installed? make tools): " + output.trim());
-            }
-            Wav read = readWav(Files.readAllBytes(wav));
-            return Resampler.convert(read.samples(), read.rate(), RATE);
-        } finally {
-            try (var files = Files.list(dir)) {
-                for (Path p : files.toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
-            Files.deleteIfExists(dir);
-        }
-    }
-
-    record Wav(int rate, short[] samples) {
-    }
-
-    static Wav readWav(byte[] bytes) throws IOException {
-        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        int offset = 12;
-        int rate = 0;
-        int bits = 0;
-        int channels = 0;
-        while (offset + 8 <= bytes.length) {
-            String id = new String(bytes, offset, 4, StandardCharsets.US_ASCII);
-            int size = b.getInt(offset + 4);
-            if (id.equals("fmt ")) {
-                channels = b.getShort(offset + 10);
-                rate = b.getInt(offset + 12);
-                bits = b.getShort(offset + 22);
-            }
-            if (id.equals("data")) {
-                if (bits != 16 || channels != 1) {
-                    throw new IOException("expected mono PCM16 from flite, got " + channels + " ch " + bits + " bit");
-                }
-                int n = Math.min(size, bytes.length - offset - 8) / 2;
-                short[] samples = new short[n];
-                for (int i = 0; i < n; i++) {
-                    samples[i] = b.getShort(offset + 8 + 2 * i);
-                }
-                return new Wav(rate, samples);
-            }
-            offset += 8 + size + (size & 1);
-        }
-        throw new IOException("flite wrote a WAV without a data chunk");
     }
 
     int run(Path runDir) throws Exception {
         double questionSeconds = question.length / (double) RATE;
         System.out.printf(Locale.ROOT, "voice bench: %s, %d sessions x %d spoken turns (\"%s\", %.2f s of speech;"
                         + " server_vad silence %d ms; audio answers, voice %s), deadline %d s%n",
-                uri, options.sessions(), options.turns(), options.question(), questionSeconds,
+                gateway.uri(), options.sessions(), options.turns(), options.question(), questionSeconds,
                 options.silenceMillis(), options.voice(), options.deadlineSeconds());
 
         // Warm-up: one session, one turn, not counted (JIT, VAD and recogniser models, tts engine).
@@ -396,14 +278,7 @@ public final class VoiceBench {
 
     private Session open() throws Exception {
         Session session = new Session();
-        session.socket = http.newWebSocketBuilder()
-                .header("Authorization", "Bearer " + apiKey)
-                .connectTimeout(Duration.ofSeconds(10))
-                .buildAsync(uri, session)
-                .get(remainingNanos(), TimeUnit.NANOSECONDS);
-        Event created = session.await("session.created");
-        session.id = created.json().path("session").path("id").asText("?");
-        session.await("conversation.created");
+        session.connect(http, gateway);
         return session;
     }
 
@@ -415,30 +290,6 @@ public final class VoiceBench {
         long wait;
         while ((wait = nanoTime - System.nanoTime()) > 0) {
             LockSupport.parkNanos(wait);
-        }
-    }
-
-    private static void print(String what, ConcurrentLinkedQueue<Long> samples) {
-        List<Long> sorted = new ArrayList<>(samples);
-        Collections.sort(sorted);
-        if (sorted.isEmpty()) {
-            System.out.printf(Locale.ROOT, "%-44s no samples%n", what);
-            return;
-        }
-        System.out.printf(Locale.ROOT, "%-44s p50 %8.2f ms   p99 %8.2f ms   max %8.2f ms   (n=%d)%n", what,
-                percentile(sorted, 50), percentile(sorted, 99), sorted.getLast() / 1e6, sorted.size());
-    }
-
-    private static double percentile(List<Long> sorted, int p) {
-        int rank = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
-        return sorted.get(Math.max(0, Math.min(rank, sorted.size() - 1))) / 1e6;
-    }
-
-    private static long readPid(Path pidFile) {
-        try {
-            return Long.parseLong(Files.readString(pidFile).trim());
-        } catch (IOException | NumberFormatException e) {
-            return -1;
         }
     }
 
@@ -482,85 +333,19 @@ public final class VoiceBench {
         return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
     }
 
-    record Event(long nanos, String type, JsonNode json) {
-    }
-
     /**
      * One spoken session: the socket listener queues events; a sender thread streams 20 ms chunks at
      * real-time pace (silence, or the question when a turn asks for it); the driver thread waits on
      * the events of each turn.
      */
-    private final class Session implements WebSocket.Listener, AutoCloseable {
-        private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
-        private final StringBuilder partial = new StringBuilder();
+    private final class Session extends BenchSocket {
         private final LinkedBlockingQueue<Long> speechSent = new LinkedBlockingQueue<>();
-        private volatile WebSocket socket;
-        private volatile String closedBecause;
         private volatile boolean speak;
         private volatile boolean streaming;
         private Thread sender;
-        String id = "(connecting)";
 
-        @Override
-        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-            partial.append(data);
-            if (last) {
-                long now = System.nanoTime();
-                String text = partial.toString();
-                partial.setLength(0);
-                try {
-                    JsonNode json = JSON.readTree(text);
-                    events.add(new Event(now, json.path("type").asText(), json));
-                } catch (IOException e) {
-                    events.add(new Event(now, "bench.unreadable", JSON.createObjectNode().put("text", text)));
-                }
-            }
-            webSocket.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-            closedBecause = "closed by the gateway: " + statusCode + " " + reason;
-            events.add(new Event(System.nanoTime(), "bench.closed", JSON.createObjectNode()));
-            return null;
-        }
-
-        @Override
-        public void onError(WebSocket webSocket, Throwable error) {
-            closedBecause = "socket error: " + error;
-            events.add(new Event(System.nanoTime(), "bench.closed", JSON.createObjectNode()));
-        }
-
-        void send(ObjectNode event) throws Exception {
-            socket.sendText(JSON.writeValueAsString(event), true).get(remainingNanos(), TimeUnit.NANOSECONDS);
-        }
-
-        Event await(String type) throws Exception {
-            return await(e -> e.type().equals(type), type);
-        }
-
-        /** The next event matching; an error event, a closed socket or the deadline fail the wait. */
-        Event await(Predicate<Event> match, String what) throws Exception {
-            while (true) {
-                Event event = events.poll(remainingNanos(), TimeUnit.NANOSECONDS);
-                if (event == null) {
-                    throw new IllegalStateException("deadline hit waiting for " + what);
-                }
-                if (match.test(event)) {
-                    return event;
-                }
-                switch (event.type()) {
-                    case "error" -> throw new IllegalStateException("error event waiting for " + what + ": "
-                            + event.json().path("error"));
-                    case "bench.closed" -> throw new IllegalStateException(closedBecause + " waiting for " + what);
-                    case "conversation.item.input_audio_transcription.failed" -> throw new IllegalStateException(
-                            "transcription failed waiting for " + what + ": " + event.json().path("error"));
-                    default -> {
-                        // another event on the way: transcript deltas, rate_limits.updated, ...
-                    }
-                }
-            }
+        Session() {
+            super(deadlineNanos);
         }
 
         /** The session as a voice client sets it: PCM16 24 kHz both ways, server_vad, audio answers. */
@@ -710,14 +495,7 @@ public final class VoiceBench {
         @Override
         public void close() {
             stopStreaming();
-            WebSocket ws = socket;
-            if (ws != null && !ws.isOutputClosed()) {
-                try {
-                    ws.sendClose(WebSocket.NORMAL_CLOSURE, "bench done").get(2, TimeUnit.SECONDS);
-                } catch (Exception e) {
-                    ws.abort();
-                }
-            }
+            super.close();
         }
     }
 
