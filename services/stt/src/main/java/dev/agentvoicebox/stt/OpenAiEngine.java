@@ -78,8 +78,8 @@ final class OpenAiEngine implements Engine {
             return "";
         }
         if (response.statusCode() / 100 != 2) {
-            String upstream = errorMessage(response.body());
-            LOG.warning(() -> "transcription service answered " + response.statusCode() + ": " + upstream);
+            // Only the status: a provider's error text can quote part of the key it refused.
+            LOG.warning(() -> "transcription service answered " + response.statusCode());
             throw OpenAiHttp.refused(response.statusCode(), "transcription", "audio");
         }
         try {
@@ -90,14 +90,6 @@ final class OpenAiEngine implements Engine {
             return body.path("text").asText().strip();
         } catch (IOException e) {
             throw new JobException(JobException.UPSTREAM_ERROR, "The transcription service sent unreadable JSON.");
-        }
-    }
-
-    private String errorMessage(String body) {
-        try {
-            return json.readTree(body).path("error").path("message").asText("");
-        } catch (IOException e) {
-            return "";
         }
     }
 
