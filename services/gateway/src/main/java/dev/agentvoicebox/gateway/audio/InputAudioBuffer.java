@@ -42,7 +42,8 @@ public final class InputAudioBuffer {
     /** Session audio time of the first sample this buffer was made at. */
     private final long originMs;
     private final ByteArrayOutputStream original = new ByteArrayOutputStream();
-    private short[] pcm = new short[ENGINE_RATE];
+    /** Grown on the first append: a text-only session never pays for audio room. */
+    private short[] pcm = new short[0];
     private int pcmLength;
     /** Samples (at the format rate) written to this buffer object ever, including cleared ones. */
     private long writtenSamples;
