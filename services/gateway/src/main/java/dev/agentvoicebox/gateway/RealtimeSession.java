@@ -100,7 +100,7 @@ public final class RealtimeSession {
         String id = Ids.session();
         long expiresAt = (createdAtMs + wiring.maxDuration().toMillis()) / 1000;
         this.config = SessionConfig.defaults(id, model, expiresAt, "");
-        this.input = new InputAudio(wiring.vadEngine(), config.toJson().path("audio").path("input"));
+        this.input = new InputAudio(wiring.vadEngine(), config.audioInput());
         this.loop = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("session-" + id).factory());
         this.span = wiring.tracer().spanBuilder("realtime.session").setParent(parent).startSpan();
         span.setAttribute("avb.session.id", id);
@@ -122,7 +122,7 @@ public final class RealtimeSession {
                 try {
                     police(caller.sessionDefaults(), "session");
                     config.apply(caller.sessionDefaults());
-                    input.configure(config.toJson().path("audio").path("input"));
+                    input.configure(config.audioInput());
                 } catch (RealtimeError e) {
                     send(Events.error(e, null));
                 }
@@ -304,7 +304,7 @@ public final class RealtimeSession {
                 JsonNode changes = Fields.required(event, "session", "");
                 police(Fields.object(changes, "session"), "session");
                 config.apply(changes);
-                input.configure(config.toJson().path("audio").path("input"));
+                input.configure(config.audioInput());
                 wiring.store().saveConfig(id(), Json.write(config.toJson()));
                 ObjectNode updated = Events.event("session.updated");
                 updated.set("session", config.toJson());
@@ -554,7 +554,7 @@ public final class RealtimeSession {
 
     /** A voice turn ended by the detector, or the idle timeout: answer it unless told not to. */
     private void onTurnEvent(TurnDetector.Event turn) {
-        JsonNode turnDetection = config.toJson().path("audio").path("input").path("turn_detection");
+        JsonNode turnDetection = config.audioInput().path("turn_detection");
         switch (turn) {
             case TurnDetector.SpeechStarted started -> {
                 send(Events.event("input_audio_buffer.speech_started")
@@ -611,7 +611,7 @@ public final class RealtimeSession {
         added.set("item", item.deepCopy());
         send(added);
 
-        JsonNode transcription = config.toJson().path("audio").path("input").path("transcription");
+        JsonNode transcription = config.audioInput().path("transcription");
         ObjectNode job = Json.object();
         String audio = java.util.Base64.getEncoder().encodeToString(committed.pcm16kBytes());
         if (audio.length() <= INLINE_AUDIO_BASE64) {
@@ -645,7 +645,7 @@ public final class RealtimeSession {
             transcriptionFailed(itemId, "invalid_worker_result", "The transcriber sent an unreadable result.");
             return;
         }
-        boolean reported = !config.toJson().path("audio").path("input").path("transcription").isNull();
+        boolean reported = !config.audioInput().path("transcription").isNull();
         switch (envelope.kind()) {
             case Kinds.STT_DELTA -> {
                 if (reported) {
@@ -682,7 +682,7 @@ public final class RealtimeSession {
             return;
         }
         wiring.workers().cancel(itemId);
-        if (config.toJson().path("audio").path("input").path("transcription").isNull()) {
+        if (config.audioInput().path("transcription").isNull()) {
             // The client did not ask for transcripts, so a transcription.failed would be news to it.
             send(Events.error(new RealtimeError(RealtimeError.SERVER_ERROR, code,
                     "Your speech could not be transcribed, so it was not answered: " + message, null), null));

@@ -380,6 +380,11 @@ public final class SessionConfig {
         return session.get("temperature");
     }
 
+    /** {@code audio.input} as it stands: read it, do not change it (updates go through {@link #apply}). */
+    public ObjectNode audioInput() {
+        return (ObjectNode) session.path("audio").path("input");
+    }
+
     public ObjectNode audioOutput() {
         return (ObjectNode) session.path("audio").path("output");
     }
