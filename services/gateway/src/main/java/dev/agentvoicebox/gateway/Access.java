@@ -1,6 +1,8 @@
 package dev.agentvoicebox.gateway;
 
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 import dev.agentvoicebox.platform.auth.InvalidKeyException;
 import dev.agentvoicebox.platform.auth.KeyClaims;
@@ -26,6 +28,8 @@ public final class Access implements AutoCloseable {
     private final Revocations revocations;
     private final SessionPolicy policy;
     private final RateLimiter limiter;
+    private final ConcurrentHashMap<String, Admission> admitted = new ConcurrentHashMap<>();
+    private static final long ADMISSION_TTL_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     public Access(EdgeAuthz edge, KeyVerifier verifier, Revocations revocations, SessionPolicy policy,
                   RateLimiter limiter) {
@@ -53,6 +57,25 @@ public final class Access implements AutoCloseable {
         String query = prologue.query().rawValue();
         String path = prologue.uriPath().rawPath() + (query == null || query.isEmpty() ? "" : "?" + query);
         return edge.check("GET", path, headers);
+    }
+
+    /**
+     * Hands an admitted handshake's decision from the HTTP filter to the WebSocket listener of the
+     * same upgrade (named by its lease, the random Sec-WebSocket-Key), so the edge is asked once per
+     * connection. An upgrade that never reaches the listener leaves its entry to be swept.
+     */
+    public void admit(String lease, EdgeDecision decision) {
+        long now = System.nanoTime();
+        admitted.values().removeIf(a -> now - a.atNanos() > ADMISSION_TTL_NANOS);
+        admitted.put(lease, new Admission(decision, now));
+    }
+
+    public Optional<EdgeDecision> takeAdmitted(String lease) {
+        Admission admission = lease == null ? null : admitted.remove(lease);
+        return Optional.ofNullable(admission).map(Admission::decision);
+    }
+
+    private record Admission(EdgeDecision decision, long atNanos) {
     }
 
     /**

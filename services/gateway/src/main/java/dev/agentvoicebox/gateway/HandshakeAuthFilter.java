@@ -79,6 +79,7 @@ final class HandshakeAuthFilter implements Filter {
                     null);
             return;
         }
+        access.admit(lease, decision);
         chain.proceed();
     }
 }

@@ -45,11 +45,12 @@ final class RealtimeEndpoint implements WsListener {
 
     @Override
     public Optional<Headers> onHttpUpgrade(HttpPrologue prologue, Headers headers) throws WsUpgradeException {
-        // The filter answered refusals; this repeats the check to learn who is calling.
-        caller = gateway.access().caller(gateway.access().checkHandshake(prologue, headers), headers,
-                        prologue.query().first("api-key").orElse(null))
-                .orElseThrow(() -> new WsUpgradeException("not authorized"));
+        // The filter answered refusals and passes on the decision it admitted this upgrade with.
         lease = HandshakeAuthFilter.leaseId(headers);
+        caller = gateway.access().takeAdmitted(lease)
+                .flatMap(decision -> gateway.access().caller(decision, headers,
+                        prologue.query().first("api-key").orElse(null)))
+                .orElseThrow(() -> new WsUpgradeException("not authorized"));
         List<String> offered = Credentials.subprotocols(headers);
         dialect = Dialect.of(headers.first(HeaderNames.create("OpenAI-Beta")).orElse(null), offered);
         model = prologue.query().first("model").orElse(gateway.settings().defaultModel());
