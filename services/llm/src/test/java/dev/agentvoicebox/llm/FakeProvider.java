@@ -30,8 +30,6 @@ final class FakeProvider implements AutoCloseable {
     private final AtomicInteger requests = new AtomicInteger();
     final List<String> bodies = new CopyOnWriteArrayList<>();
     final List<String> authorizations = new CopyOnWriteArrayList<>();
-    /** nanoTime when a write to the client first failed (the client closed the connection), or 0. */
-    final AtomicLong clientGoneAt = new AtomicLong();
     private volatile Behaviour behaviour;
 
     FakeProvider(Behaviour behaviour) {
@@ -50,8 +48,6 @@ final class FakeProvider implements AutoCloseable {
             authorizations.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
             try {
                 this.behaviour.respond(exchange, this);
-            } catch (IOException e) {
-                clientGoneAt.compareAndSet(0, System.nanoTime());
             } catch (Exception e) {
                 // the behaviour ended (interrupted sleep and the like)
             } finally {
@@ -110,23 +106,6 @@ final class FakeProvider implements AutoCloseable {
             exchange.getResponseHeaders().add("Content-Type", "application/json");
             exchange.sendResponseHeaders(status, body.length);
             exchange.getResponseBody().write(body);
-        };
-    }
-
-    /** A stream that sends one content delta every {@code everyMs}, for a long time, until the client leaves. */
-    static Behaviour endless(long everyMs) {
-        return (exchange, provider) -> {
-            exchange.getResponseHeaders().add("Content-Type", "text/event-stream");
-            exchange.sendResponseHeaders(200, 0);
-            OutputStream out = exchange.getResponseBody();
-            for (int i = 0; i < 2_000; i++) {
-                String event = "data: {\"id\":\"chatcmpl-slow\",\"object\":\"chat.completion.chunk\",\"created\":1741569952,"
-                        + "\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"tick" + i
-                        + " \"},\"logprobs\":null,\"finish_reason\":null}],\"usage\":null}\n\n";
-                out.write(event.getBytes(StandardCharsets.UTF_8));
-                out.flush();
-                sleep(everyMs);
-            }
         };
     }
 

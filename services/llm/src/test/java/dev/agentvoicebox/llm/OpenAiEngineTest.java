@@ -62,9 +62,13 @@ class OpenAiEngineTest {
     }
 
     private OpenAiEngine engine(Duration timeout, Clock clock, FakeProvider... providers) {
+        return engine(timeout, clock, java.util.Arrays.stream(providers).map(FakeProvider::baseUrl).toList());
+    }
+
+    private OpenAiEngine engine(Duration timeout, Clock clock, List<String> baseUrls) {
         List<OpenAiEngine.Provider> list = new java.util.ArrayList<>();
-        for (int i = 0; i < providers.length; i++) {
-            list.add(new OpenAiEngine.Provider("p" + (i + 1), providers[i].baseUrl(), "sk-test-" + (i + 1),
+        for (int i = 0; i < baseUrls.size(); i++) {
+            list.add(new OpenAiEngine.Provider("p" + (i + 1), baseUrls.get(i), "sk-test-" + (i + 1),
                     "model-" + (i + 1), ""));
         }
         return new OpenAiEngine(list, http, JSON, timeout, OpenAiEngine.breakerConfig(Duration.ofSeconds(30), clock), timer);
@@ -218,25 +222,26 @@ class OpenAiEngineTest {
 
     @Test
     void cancelClosesTheUpstreamConnectionWithin50ms() throws Exception {
-        first = new FakeProvider(FakeProvider.endless(5));
-        Recorder out = new Recorder();
-        OpenAiEngine engine = engine(first);
-        CompletableFuture<Engine.Completion> running = CompletableFuture.supplyAsync(() -> {
-            try {
-                return engine.stream(request("Count"), out, out);
-            } catch (Exception e) {
-                throw new RuntimeException(e);
-            }
-        });
-        Poll.until(Duration.ofSeconds(5), () -> out.pieces.size() >= 5);
-        out.cancel();
-        int atCancel = out.pieces.size();
-        running.get(2, TimeUnit.SECONDS);
-        Poll.until(Duration.ofSeconds(2), () -> first.clientGoneAt.get() != 0);
-        long closedAfterMs = TimeUnit.NANOSECONDS.toMillis(first.clientGoneAt.get() - out.cancelledAt);
-        assertTrue(closedAfterMs <= 50, "server saw the connection closed " + closedAfterMs + " ms after cancel");
-        assertEquals(atCancel, out.pieces.size(), "nothing forwarded after cancel");
-        assertEquals(CircuitBreaker.State.CLOSED, engine.breaker("p1").getState());
+        try (TickingProvider ticking = new TickingProvider(5)) {
+            Recorder out = new Recorder();
+            OpenAiEngine engine = engine(Duration.ofSeconds(5), Clock.systemUTC(), List.of(ticking.baseUrl()));
+            CompletableFuture<Engine.Completion> running = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return engine.stream(request("Count"), out, out);
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            Poll.until(Duration.ofSeconds(5), () -> out.pieces.size() >= 5);
+            out.cancel();
+            int atCancel = out.pieces.size();
+            running.get(2, TimeUnit.SECONDS);
+            Poll.until(Duration.ofSeconds(2), () -> ticking.clientGoneAt.get() != 0);
+            long closedAfterMs = TimeUnit.NANOSECONDS.toMillis(ticking.clientGoneAt.get() - out.cancelledAt);
+            assertTrue(closedAfterMs <= 50, "provider saw the connection end " + closedAfterMs + " ms after cancel");
+            assertEquals(atCancel, out.pieces.size(), "nothing forwarded after cancel");
+            assertEquals(CircuitBreaker.State.CLOSED, engine.breaker("p1").getState());
+        }
     }
 
     @Test
