@@ -56,7 +56,7 @@ public final class Gateway implements AutoCloseable {
         this.vadEngine = VadEngines.load(settings.vadModel());
         this.wiring = new RealtimeSession.Wiring(store, new Workers(redis.shared()), timers,
                 telemetry.tracer(), settings.instanceId(), settings.sessionMaxDuration(),
-                settings.responseIdleTimeout(), vadEngine, access, settings.accessRecheck());
+                settings.responseIdleTimeout(), vadEngine, access, settings.accessRecheck(), settings.itemAudioBytes());
         timers.scheduleAtFixedRate(this::heartbeat, 10, 10, TimeUnit.SECONDS);
     }
 

@@ -25,7 +25,8 @@ public record GatewaySettings(
         URI opaUrl,
         URI tenantsUrl,
         Path trustedCa,
-        Duration accessRecheck) {
+        Duration accessRecheck,
+        long itemAudioBytes) {
 
     public static GatewaySettings from(Settings s) {
         return new GatewaySettings(
@@ -44,7 +45,8 @@ public record GatewaySettings(
                 URI.create(s.get("AVB_OPA_URL", "app.opa.url", "http://127.0.0.1:8181")),
                 URI.create(s.get("AVB_TENANTS_URL", "app.tenants.url", "https://127.0.0.1:8444")),
                 s.find("AVB_TLS_CA", "app.tls.ca").map(Path::of).orElse(null),
-                Duration.ofSeconds(s.getLong("AVB_ACCESS_RECHECK_SECONDS", "app.access.recheck-seconds", 30)));
+                Duration.ofSeconds(s.getLong("AVB_ACCESS_RECHECK_SECONDS", "app.access.recheck-seconds", 30)),
+                s.getLong("AVB_SESSION_ITEM_AUDIO_BYTES", "app.session.item-audio-bytes", 16L * 1024 * 1024));
     }
 
     public boolean tls() {

@@ -55,7 +55,8 @@ public final class RealtimeSession {
     /** What the session needs from the process around it. */
     public record Wiring(SessionStore store, Workers workers, ScheduledExecutorService timers,
                          Tracer tracer, String gatewayId, Duration maxDuration,
-                         Duration responseIdleTimeout, VadEngine vadEngine, Access access, Duration accessRecheck) {
+                         Duration responseIdleTimeout, VadEngine vadEngine, Access access, Duration accessRecheck,
+                         long itemAudioBytes) {
     }
 
     /** Audio up to this size travels inside the stt.request; longer turns go beside it in Redis. */
@@ -84,6 +85,7 @@ public final class RealtimeSession {
     private final InputAudio input;
     /** The sentences of each assistant audio item with their durations, so truncation knows what was heard. */
     private final Map<String, List<Spoken>> spokenAudio = new HashMap<>();
+    private final ItemAudio itemAudio;
     private final Span span;
     private final long createdAtMs = System.currentTimeMillis();
     private ScheduledFuture<?> expiry;
@@ -101,6 +103,7 @@ public final class RealtimeSession {
         long expiresAt = (createdAtMs + wiring.maxDuration().toMillis()) / 1000;
         this.config = SessionConfig.defaults(id, model, expiresAt, "");
         this.input = new InputAudio(wiring.vadEngine(), config.audioInput());
+        this.itemAudio = new ItemAudio(wiring.itemAudioBytes());
         this.loop = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("session-" + id).factory());
         this.span = wiring.tracer().spanBuilder("realtime.session").setParent(parent).startSpan();
         span.setAttribute("avb.session.id", id);
@@ -344,7 +347,7 @@ public final class RealtimeSession {
             case "conversation.item.retrieve" -> {
                 Fields.onlyKnown(event, "", Set.of("type", "event_id", "item_id"));
                 ObjectNode retrieved = Events.event("conversation.item.retrieved");
-                retrieved.set("item", existingItem(event).deepCopy());
+                retrieved.set("item", itemAudio.withAudio(existingItem(event)));
                 send(retrieved);
             }
             case "conversation.item.delete" -> {
@@ -352,6 +355,7 @@ public final class RealtimeSession {
                 String itemId = existingItem(event).path("id").asText();
                 conversation.delete(itemId);
                 spokenAudio.remove(itemId);
+                itemAudio.forget(itemId);
                 wiring.store().deleteItem(id(), itemId, conversation.order());
                 send(Events.event("conversation.item.deleted").put("item_id", itemId));
             }
@@ -378,6 +382,7 @@ public final class RealtimeSession {
         String previous = event.hasNonNull("previous_item_id")
                 ? Fields.string(event.get("previous_item_id"), "previous_item_id") : null;
         String before = conversation.insert(item, previous);
+        itemAudio.keepFrom(item);
         wiring.store().saveItem(id(), item, conversation.order());
         for (String type : List.of("conversation.item.added", "conversation.item.done")) {
             ObjectNode added = Events.event(type);
@@ -605,6 +610,7 @@ public final class RealtimeSession {
         item.put("role", "user");
         item.putArray("content").addObject().put("type", "input_audio").putNull("transcript");
         conversation.insert(item, null);
+        itemAudio.keep(itemId, 0, committed.originalBase64());
         wiring.store().saveItem(id(), item, conversation.order());
         ObjectNode added = Events.event("conversation.item.added");
         added.put("previous_item_id", previous);

@@ -273,6 +273,36 @@ class RealtimeGatewayTest {
     }
 
     @Test
+    void anAudioItemsAudioComesBackOnlyThroughRetrieve() {
+        String audio = java.util.Base64.getEncoder().encodeToString(new byte[4_800]);
+        try (RealtimeClient client = RealtimeClient.connect(gateway.port(), harness.key)) {
+            client.await("conversation.created");
+            client.send("""
+                    {"type":"conversation.item.create","item":{"id":"spoken","type":"message","role":"user",
+                     "content":[{"type":"input_audio","audio":"%s","transcript":"hello there"}]}}""".formatted(audio));
+            for (String announced : List.of("conversation.item.added", "conversation.item.done")) {
+                JsonNode part = client.await(announced).path("item").path("content").path(0);
+                assertEquals("hello there", part.path("transcript").asText());
+                assertFalse(part.has("audio"), announced + " does not repeat the audio");
+            }
+            String sessionId = onlySessionOf(client);
+            awaitOrder(sessionId, List.of("spoken"));
+            assertFalse(gateway.store().items(sessionId).get("spoken").contains(audio.substring(0, 64)),
+                    "Redis holds no audio");
+
+            client.send("{\"type\":\"conversation.item.retrieve\",\"item_id\":\"spoken\"}");
+            JsonNode part = client.await("conversation.item.retrieved").path("item").path("content").path(0);
+            assertEquals(audio, part.path("audio").asText());
+            assertEquals("hello there", part.path("transcript").asText());
+
+            client.send("{\"type\":\"conversation.item.delete\",\"item_id\":\"spoken\"}");
+            client.await("conversation.item.deleted");
+            client.send("{\"type\":\"conversation.item.retrieve\",\"event_id\":\"gone\",\"item_id\":\"spoken\"}");
+            assertEquals("gone", client.await("error").path("error").path("event_id").asText());
+        }
+    }
+
+    @Test
     void itemsKeepClientIdsAndOrderAndLiveInRedis() {
         try (RealtimeClient client = open()) {
             client.send("""

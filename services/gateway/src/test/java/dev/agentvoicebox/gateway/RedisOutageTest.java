@@ -25,7 +25,8 @@ class RedisOutageTest {
         try (RedisServer own = RedisServer.start(); Telemetry telemetry = Telemetry.start("gateway-test")) {
             GatewaySettings settings = new GatewaySettings(shared.host(), 0, null, null, own.url(), shared.instanceId(),
                     shared.defaultModel(), shared.sessionMaxDuration(), shared.responseIdleTimeout(), shared.vadModel(),
-                    shared.edgeMode(), shared.opaGrpc(), shared.opaUrl(), shared.tenantsUrl(), null, shared.accessRecheck());
+                    shared.edgeMode(), shared.opaGrpc(), shared.opaUrl(), shared.tenantsUrl(), null, shared.accessRecheck(),
+                    shared.itemAudioBytes());
             try (Gateway gateway = new Gateway(settings, telemetry).start();
                  RealtimeClient live = RealtimeClient.connect(gateway.port(), stack.devKey)) {
                 live.await("conversation.created");

@@ -76,7 +76,7 @@ final class SecureStack {
         return new GatewaySettings("127.0.0.1", 0, null, null, redis.url(), instanceId, "gpt-realtime", sessionMax,
                 responseIdle, GatewayHarness.VAD_MODEL, "self", "127.0.0.1:" + grpcPort,
                 URI.create("http://127.0.0.1:" + opa.restPort), URI.create("http://127.0.0.1:" + tenants.port()),
-                null, accessRecheck);
+                null, accessRecheck, 16L * 1024 * 1024);
     }
 
     /** A tenants API call with the platform admin key; returns the JSON answer, failing on an error status. */

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -89,6 +90,7 @@ class VoiceInputTest {
             assertEquals(itemId, committed.path("item_id").asText());
             ObjectNode added = client.await("conversation.item.added");
             assertEquals("input_audio", added.path("item").path("content").path(0).path("type").asText());
+            assertFalse(added.path("item").path("content").path(0).has("audio"), "the audio is not sent back");
 
             Envelope job = stt.nextJob();
             assertEquals(Kinds.STT_REQUEST, job.kind());
@@ -118,6 +120,12 @@ class VoiceInputTest {
             llm.text(answer, "Sunny.");
             llm.done(answer, "stop", 10, 2);
             assertEquals("completed", client.await("response.done").path("response").path("status").asText());
+
+            client.send(Json.object().put("type", "conversation.item.retrieve").put("item_id", itemId));
+            JsonNode part = client.await("conversation.item.retrieved").path("item").path("content").path(0);
+            assertEquals("what is the weather in paris", part.path("transcript").asText());
+            int retrievedSamples = Base64.getDecoder().decode(part.path("audio").asText()).length / 2;
+            assertEquals(samples * 3 / 2, retrievedSamples, 48, "retrieve returns the turn's audio as it came, at 24 kHz");
         }
     }
 
