@@ -65,6 +65,13 @@ test('voice: a spoken question is detected, transcribed and answered with audio;
   assert.equal(done.status, 'completed', JSON.stringify(done.status_details));
   assert.equal(done.output[0].content[0].type, 'output_audio');
 
+  rt.send({ type: 'conversation.item.retrieve', item_id: started.item_id });
+  const heard = (await rt.log.next('conversation.item.retrieved')).item.content[0];
+  assert.equal(heard.transcript, transcribed.transcript);
+  const heardMs = Buffer.from(heard.audio, 'base64').length / 2 / 24;
+  const turnMs = stopped.audio_end_ms - started.audio_start_ms;
+  assert.ok(Math.abs(heardMs - turnMs) <= 100, `retrieve gives back the turn's ${turnMs} ms of audio: ${heardMs} ms`);
+
   // Second turn: a long answer, interrupted by the user speaking again.
   stream(rt, speech(LONG_QUESTION), silence(1000));
   await rt.log.next('conversation.item.input_audio_transcription.completed', { timeout: 20_000 });
