@@ -121,9 +121,13 @@ final class LlamaEngine implements Engine {
         try {
             while (!cancellation.cancelled() && iterator.hasNext()) {
                 LlamaOutput piece = iterator.next();
-                outputTokens++;
-                if (!piece.text.isEmpty() && !cancellation.cancelled()) {
-                    output.text(piece.text);
+                // One piece per generated token, plus a closing one without text; a token that ends
+                // inside a UTF-8 character comes out with the next, so the count can run short there.
+                if (!piece.text.isEmpty()) {
+                    outputTokens++;
+                    if (!cancellation.cancelled()) {
+                        output.text(piece.text);
+                    }
                 }
             }
         } catch (RuntimeException e) {

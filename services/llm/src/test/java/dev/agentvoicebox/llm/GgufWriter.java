@@ -7,15 +7,25 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Writes GGUF files for tests, in the format llama.cpp reads: little-endian magic "GGUF", version,
- * tensor count, metadata count, then key/values (string key, uint32 type, value). Writes no tensors.
+ * tensor count, metadata count, key/values (string key, uint32 type, value), tensor infos (name,
+ * dimensions innermost first, type, offset), then the F32 tensor data, each piece 32-byte aligned.
  */
 final class GgufWriter {
+    private static final int ALIGNMENT = 32;
+    private static final int F32 = 0;
+
+    private record Tensor(String name, long[] dims, float[] data) {
+    }
+
     private final Map<String, Object> metadata = new LinkedHashMap<>();
+    private final List<Tensor> tensorData = new ArrayList<>();
     private int version = 3;
     private int magic = Gguf.MAGIC;
     private long tensors;
@@ -32,6 +42,20 @@ final class GgufWriter {
 
     GgufWriter tensors(long value) {
         tensors = value;
+        return this;
+    }
+
+    /** An F32 tensor; {@code dims} innermost first, as GGUF stores them. */
+    GgufWriter tensor(String name, float[] data, long... dims) {
+        long count = 1;
+        for (long dim : dims) {
+            count *= dim;
+        }
+        if (count != data.length) {
+            throw new IllegalArgumentException(name + ": " + data.length + " values for " + count + " elements");
+        }
+        tensorData.add(new Tensor(name, dims, data));
+        tensors = tensorData.size();
         return this;
     }
 
@@ -68,11 +92,53 @@ final class GgufWriter {
                 for (String s : array) {
                     string(out, s);
                 }
+            } else if (value instanceof float[] array) {
+                u32(out, 9);
+                u32(out, 6);
+                u64(out, array.length);
+                for (float f : array) {
+                    u32(out, Float.floatToIntBits(f));
+                }
+            } else if (value instanceof int[] array) {
+                u32(out, 9);
+                u32(out, 5); // int32
+                u64(out, array.length);
+                for (int i : array) {
+                    u32(out, i);
+                }
             } else {
                 throw new IllegalArgumentException("unsupported value " + value);
             }
         }
+        long offset = 0;
+        for (Tensor tensor : tensorData) {
+            string(out, tensor.name());
+            u32(out, tensor.dims().length);
+            for (long dim : tensor.dims()) {
+                u64(out, dim);
+            }
+            u32(out, F32);
+            u64(out, offset);
+            offset = aligned(offset + 4L * tensor.data().length);
+        }
+        if (!tensorData.isEmpty()) {
+            pad(out);
+            for (Tensor tensor : tensorData) {
+                ByteBuffer data = ByteBuffer.allocate(4 * tensor.data().length).order(ByteOrder.LITTLE_ENDIAN);
+                data.asFloatBuffer().put(tensor.data());
+                out.writeBytes(data.array());
+                pad(out);
+            }
+        }
         return out.toByteArray();
+    }
+
+    private static long aligned(long offset) {
+        return (offset + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
+    }
+
+    private static void pad(ByteArrayOutputStream out) {
+        out.writeBytes(new byte[(int) (aligned(out.size()) - out.size())]);
     }
 
     Path write(Path file) throws IOException {
