@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.Random;
 
 /**
- * A real, loadable llama-architecture GGUF model of a few hundred kilobytes with seeded random
+ * A real, loadable llama-architecture GGUF model of about 400 KB with seeded random
  * weights: it says nothing sensible, but llama.cpp tokenizes, templates, samples and streams with
  * it exactly as with a trained model.
  *
