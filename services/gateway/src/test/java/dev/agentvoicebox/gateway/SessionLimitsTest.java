@@ -53,7 +53,8 @@ class SessionLimitsTest {
         try (RealtimeClient client = RealtimeClient.connect(gateway.port(), harness.key)) {
             long expiresAt = client.next().path("session").path("expires_at").asLong();
             long now = System.currentTimeMillis() / 1000;
-            assertTrue(expiresAt - now <= 3 && expiresAt - now >= 2, "expires_at reflects the cap");
+            // whole seconds on both sides, and the test may read the event a moment late
+            assertTrue(expiresAt - now <= 3 && expiresAt - now >= 1, "expires_at reflects the 3 s cap: " + (expiresAt - now));
             ObjectNode error = client.await("error");
             assertEquals("session_expired", error.path("error").path("code").asText());
             assertEquals(1001, client.awaitClose());
