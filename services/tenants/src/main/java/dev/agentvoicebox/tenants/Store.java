@@ -131,16 +131,18 @@ final class Store {
         List<ObjectNode> items = new ArrayList<>();
         String cursor = after;
         boolean more = false;
-        // Items hidden by the filter (another project's keys) are skipped, so read in batches.
+        // Items hidden by the filter (another project's keys) are skipped, so read in batches; and
+        // has_more needs one more *visible* item, or a client would page on into an empty page.
         while (true) {
             List<String> ids = sync().zrangebylex(zset, range, Limit.create(0, limit + 1));
             for (String id : ids) {
-                if (items.size() == limit) {
+                Optional<ObjectNode> item = load.apply(id);
+                if (item.isPresent() && items.size() == limit) {
                     more = true;
                     break;
                 }
                 cursor = id;
-                load.apply(id).ifPresent(items::add);
+                item.ifPresent(items::add);
             }
             if (more || ids.size() <= limit) {
                 break;

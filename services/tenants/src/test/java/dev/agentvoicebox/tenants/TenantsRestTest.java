@@ -229,6 +229,32 @@ class TenantsRestTest {
     }
 
     @Test
+    void aProjectScopedListPagesOverOtherProjectsKeysWithoutAnEmptyLastPage() {
+        call("POST", "/v1/tenants", "{\"id\": \"pager\", \"name\": \"P\", \"tier\": \"pro\"}", PLATFORM);
+        call("POST", "/v1/tenants/pager/projects", "{\"id\": \"web\", \"name\": \"Web\"}", as("pager", "admin", null));
+        List<String> webKeys = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            webKeys.add(call("POST", "/v1/tenants/pager/keys", "{\"role\": \"user\", \"project\": \"web\"}",
+                    as("pager", "admin", null)).json().get("id").asText());
+        }
+        for (int i = 0; i < 8; i++) {
+            call("POST", "/v1/tenants/pager/keys", "{\"role\": \"user\"}", as("pager", "admin", null));
+        }
+        List<String> seen = new ArrayList<>();
+        String query = "";
+        boolean more = true;
+        while (more) {
+            var page = call("GET", "/v1/tenants/pager/keys?limit=1" + query, null, as("pager", "admin", "web"));
+            assertEquals(1, page.json().get("data").size(), "no empty page: " + page.json());
+            seen.add(page.json().get("data").get(0).get("id").asText());
+            more = page.json().get("has_more").asBoolean();
+            query = "&after=" + page.json().get("last_id").asText();
+            assertTrue(seen.size() <= 2, "paged past the project's two keys: " + seen);
+        }
+        assertEquals(webKeys.stream().sorted().toList(), seen);
+    }
+
+    @Test
     void clientSecretsAreSignedByTheSameKeys() throws Exception {
         call("POST", "/v1/tenants", "{\"id\": \"eks\", \"name\": \"E\", \"tier\": \"pro\"}", PLATFORM);
         var r = call("POST", "/v1/tenants/eks/client_secrets",
