@@ -22,6 +22,11 @@ final class InputAudio implements AutoCloseable {
     private TurnDetector detector;
     /** The id the next user audio item gets, announced already in speech_started. */
     private String nextItemId;
+    /**
+     * When the client will have played the assistant audio sent so far, in input audio time: each
+     * sentence queues behind the one before, or starts now when playback has caught up.
+     */
+    private long playbackEndMs;
 
     InputAudio(VadEngine vadEngine, JsonNode inputConfig) {
         this.vadEngine = vadEngine;
@@ -83,10 +88,30 @@ final class InputAudio implements AutoCloseable {
         }
     }
 
-    /** Starts the idle timer when the assistant stops speaking (server_vad idle_timeout_ms). */
+    /** Counts a sentence of assistant audio the client was sent into its playback. */
+    void assistantSpoke(long durationMs) {
+        playbackEndMs = Math.max(playbackEndMs, buffer.writtenMs()) + durationMs;
+    }
+
+    /** The client cut the assistant's audio short (a truncate): what was queued will not play. */
+    void playbackStopped() {
+        playbackEndMs = Math.min(playbackEndMs, buffer.writtenMs());
+    }
+
+    /**
+     * The last response ended: the idle timer (server_vad idle_timeout_ms) starts when its audio has
+     * finished playing, as the client hears it, not when the last byte of it was sent.
+     */
     void assistantFinished() {
         if (detector != null) {
-            detector.armIdleTimeout(buffer.writtenMs());
+            detector.armIdleTimeout(Math.max(buffer.writtenMs(), playbackEndMs));
+        }
+    }
+
+    /** A response began, so the user is not being left waiting: no idle timeout until it ends. */
+    void responseStarted() {
+        if (detector != null) {
+            detector.disarmIdleTimeout();
         }
     }
 

@@ -432,6 +432,7 @@ public final class RealtimeSession {
         }
         ((ObjectNode) part).put("transcript", heard.toString().strip());
         wiring.store().saveItem(id(), item, conversation.order());
+        input.playbackStopped();
         send(Events.event("conversation.item.truncated").put("item_id", item.path("id").asText())
                 .put("content_index", contentIndex).put("audio_end_ms", audioEndMs));
     }
@@ -507,6 +508,7 @@ public final class RealtimeSession {
                 params.has("max_output_tokens") ? params.get("max_output_tokens") : config.maxOutputTokens(),
                 audioOutput, responseSpan, responseHost);
         responses.put(responseId, response);
+        input.responseStarted();
         if (inConversation) {
             conversationResponse = response;
         }
@@ -809,7 +811,9 @@ public final class RealtimeSession {
 
     private void forget(ResponseStream response) {
         responses.remove(response.id());
-        input.assistantFinished();
+        if (responses.isEmpty()) {
+            input.assistantFinished();
+        }
         try {
             wiring.access().limiter().recordTokens(caller.tenantId(), limits(), response.tokensUsed());
         } catch (RuntimeException e) {
@@ -951,6 +955,7 @@ public final class RealtimeSession {
         @Override
         public void spoken(String itemId, String text, long durationMs) {
             spokenAudio.computeIfAbsent(itemId, k -> new ArrayList<>()).add(new Spoken(text, durationMs));
+            input.assistantSpoke(durationMs);
             try {
                 wiring.access().limiter().recordAudio(caller.tenantId(), limits(), Math.max(1, (durationMs + 999) / 1000));
             } catch (RuntimeException e) {

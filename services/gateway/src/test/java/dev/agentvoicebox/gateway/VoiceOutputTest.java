@@ -77,6 +77,37 @@ class VoiceOutputTest {
     }
 
     @Test
+    void theIdleTimeoutStartsWhenTheAnswerHasPlayedNotWhenItWasSent() {
+        try (RealtimeClient client = RealtimeClient.connect(gateway.port(), harness.key)) {
+            client.await("conversation.created");
+            client.send("""
+                    {"type":"session.update","session":{"output_modalities":["audio"],
+                     "audio":{"input":{"turn_detection":{"type":"server_vad","idle_timeout_ms":5000}},
+                              "output":{"format":{"type":"audio/pcmu"}}}}}""");
+            client.await("session.updated");
+            client.send(RealtimeGatewayTestMessages.userText("Greet me"));
+            client.await("conversation.item.done");
+            client.send("{\"type\":\"response.create\"}");
+            Envelope answer = llm.nextJob();
+            llm.text(answer, "Hello there.");
+            llm.done(answer, "stop", 5, 3);
+            Envelope sentence = tts.nextJob();
+            audio(sentence, 0, level(1000, 3000, 8000));
+            spoken(sentence, 0, 3000);
+            client.until("response.done");
+
+            // The microphone streams silence while the 3 s answer plays, sent in a moment.
+            String silence = AudioFormat.PCM.encodeBase64(new short[24_000 / 50]);
+            for (int chunk = 0; chunk < 9_000 / 20; chunk++) {
+                client.send(Json.object().put("type", "input_audio_buffer.append").put("audio", silence));
+            }
+            ObjectNode timeout = client.await("input_audio_buffer.timeout_triggered");
+            assertEquals(3000, timeout.path("audio_start_ms").asLong(), 40, "the idle timer starts when playback ends");
+            assertEquals(8000, timeout.path("audio_end_ms").asLong(), 60);
+        }
+    }
+
+    @Test
     void sentencesAreSynthesisedAsTheyCompleteAndPlayedInOrder() {
         try (RealtimeClient client = speakingSession()) {
             Envelope answer = llm.nextJob();

@@ -129,7 +129,14 @@ public final class TurnDetector implements AutoCloseable {
      * speech starts within {@code idle_timeout_ms} of audio, {@link #feed} reports a {@link Timeout}.
      */
     public void armIdleTimeout(long sinceMs) {
-        idleSinceMs = sinceMs;
+        // While the user speaks, their turn (and the response to it) comes first; that response re-arms.
+        if (!speaking) {
+            idleSinceMs = sinceMs;
+        }
+    }
+
+    public void disarmIdleTimeout() {
+        idleSinceMs = -1;
     }
 
     /**

@@ -154,6 +154,29 @@ class TurnDetectorTest {
     }
 
     @Test
+    void theIdleTimerWaitsForAFutureStartIgnoresArmingDuringSpeechAndCanBeDisarmed() {
+        TurnDetection withIdle = new TurnDetection("server_vad", 0.5, 300, 500, 1000, null);
+        try (TurnDetector detector = new TurnDetector(EnergyVad.ENGINE.open(), withIdle, 0)) {
+            detector.armIdleTimeout(2000); // the assistant's audio plays until then
+            assertEquals(List.of(), detector.feed(Fixtures.silence(2500)));
+            var timeout = assertInstanceOf(TurnDetector.Timeout.class, detector.feed(Fixtures.silence(600)).get(0));
+            assertEquals(2000, timeout.audioStartMs());
+
+            detector.armIdleTimeout(detector.nowMs());
+            detector.disarmIdleTimeout();
+            assertEquals(List.of(), detector.feed(Fixtures.silence(2000)), "disarmed");
+
+            List<TurnDetector.Event> started = detector.feed(Fixtures.tone(440, 0.3, 1000, 16000));
+            assertEquals(1, started.size(), started.toString());
+            assertInstanceOf(TurnDetector.SpeechStarted.class, started.get(0));
+            detector.armIdleTimeout(detector.nowMs()); // a response ends while the user is still speaking
+            List<TurnDetector.Event> after = detector.feed(Fixtures.silence(3000));
+            assertInstanceOf(TurnDetector.SpeechStopped.class, after.get(0));
+            assertTrue(after.stream().noneMatch(e -> e instanceof TurnDetector.Timeout), after.toString());
+        }
+    }
+
+    @Test
     void manualTurnsReportNothing() {
         assertEquals(List.of(), run(EnergyVad.ENGINE, null, Fixtures.concat(speech, Fixtures.silence(1000)), 320));
     }
