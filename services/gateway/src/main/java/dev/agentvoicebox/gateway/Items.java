@@ -88,7 +88,14 @@ final class Items {
             normalized.put("type", partType);
             if ("input_audio".equals(partType)) {
                 if (part.has("audio")) {
-                    normalized.put("audio", Fields.string(part.get("audio"), Fields.join(partAt, "audio")));
+                    String audioAt = Fields.join(partAt, "audio");
+                    String audio = Fields.string(part.get("audio"), audioAt);
+                    try {
+                        java.util.Base64.getDecoder().decode(audio);
+                    } catch (IllegalArgumentException e) {
+                        throw RealtimeError.invalidValue(audioAt, "Invalid '" + audioAt + "': expected base64-encoded audio.");
+                    }
+                    normalized.put("audio", audio);
                 }
                 normalized.put("transcript", part.has("transcript") && !part.get("transcript").isNull()
                         ? Fields.string(part.get("transcript"), Fields.join(partAt, "transcript")) : null);

@@ -295,6 +295,13 @@ class RealtimeGatewayTest {
             assertEquals(audio, part.path("audio").asText());
             assertEquals("hello there", part.path("transcript").asText());
 
+            client.send("""
+                    {"type":"conversation.item.create","event_id":"noise","item":{"type":"message","role":"user",
+                     "content":[{"type":"input_audio","audio":"not base64!"}]}}""");
+            ObjectNode refused = client.await("error");
+            assertEquals("noise", refused.path("error").path("event_id").asText());
+            assertEquals("item.content[0].audio", refused.path("error").path("param").asText());
+
             client.send("{\"type\":\"conversation.item.delete\",\"item_id\":\"spoken\"}");
             client.await("conversation.item.deleted");
             client.send("{\"type\":\"conversation.item.retrieve\",\"event_id\":\"gone\",\"item_id\":\"spoken\"}");
