@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -54,8 +55,8 @@ final class OpenAiEngine implements Engine {
     }
 
     @Override
-    public String transcribe(byte[] pcm16k, String language, String prompt, Cancellation cancel)
-            throws JobException, InterruptedException {
+    public String transcribe(byte[] pcm16k, String language, String prompt, Consumer<String> pieces,
+                             Cancellation cancel) throws JobException, InterruptedException {
         String boundary = "avb-" + UUID.randomUUID();
         Multipart form = new Multipart(boundary);
         form.field("model", model);
@@ -87,7 +88,9 @@ final class OpenAiEngine implements Engine {
             if (!body.path("text").isTextual()) {
                 throw new JobException(JobException.UPSTREAM_ERROR, "The transcription service sent no text.");
             }
-            return body.path("text").asText().strip();
+            String transcript = body.path("text").asText().strip();
+            pieces.accept(transcript);
+            return transcript;
         } catch (IOException e) {
             throw new JobException(JobException.UPSTREAM_ERROR, "The transcription service sent unreadable JSON.");
         }

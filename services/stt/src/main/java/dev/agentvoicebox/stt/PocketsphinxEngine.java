@@ -1,11 +1,16 @@
 package dev.agentvoicebox.stt;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 import dev.agentvoicebox.platform.Cancellation;
@@ -59,8 +64,8 @@ final class PocketsphinxEngine implements Engine {
     }
 
     @Override
-    public String transcribe(byte[] pcm16k, String language, String prompt, Cancellation cancel)
-            throws JobException, InterruptedException {
+    public String transcribe(byte[] pcm16k, String language, String prompt, Consumer<String> pieces,
+                             Cancellation cancel) throws JobException, InterruptedException {
         if (!language.isEmpty() && !language.toLowerCase(java.util.Locale.ROOT).startsWith("en")) {
             throw new JobException(JobException.UNSUPPORTED_LANGUAGE,
                     "The local speech recogniser only knows English; language '" + language + "' is not available.");
@@ -78,10 +83,27 @@ final class PocketsphinxEngine implements Engine {
             }
             Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
             cancel.onCancel(process::destroyForcibly);
-            // Read while it runs: a full pipe would stall it.
-            String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            if (!process.waitFor(timeoutMs, TimeUnit.MILLISECONDS)) {
+            AtomicBoolean timedOut = new AtomicBoolean();
+            process.onExit().orTimeout(timeoutMs, TimeUnit.MILLISECONDS).exceptionally(e -> {
+                timedOut.set(true);
                 process.destroyForcibly();
+                return null;
+            });
+            // It prints (and flushes) a line per utterance as it decodes, so each goes out at once.
+            StringBuilder transcript = new StringBuilder();
+            try (BufferedReader lines = new BufferedReader(
+                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    String utterance = line.strip();
+                    if (!utterance.isEmpty() && !cancel.cancelled()) {
+                        String piece = transcript.isEmpty() ? utterance : " " + utterance;
+                        transcript.append(piece);
+                        pieces.accept(piece);
+                    }
+                }
+            }
+            process.waitFor();
+            if (timedOut.get()) {
                 throw new JobException(JobException.TIMEOUT, "Transcription took too long.");
             }
             if (cancel.cancelled()) {
@@ -91,7 +113,7 @@ final class PocketsphinxEngine implements Engine {
                 LOG.warning(() -> "pocketsphinx exited with " + process.exitValue());
                 throw new JobException(JobException.UPSTREAM_ERROR, "The speech recogniser failed.");
             }
-            return String.join(" ", out.lines().map(String::strip).filter(l -> !l.isEmpty()).toList());
+            return transcript.toString();
         } catch (IOException e) {
             throw new JobException(JobException.UNAVAILABLE, "The speech recogniser is not available.", e);
         } finally {

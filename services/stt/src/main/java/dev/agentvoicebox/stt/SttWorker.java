@@ -25,7 +25,8 @@ import io.opentelemetry.context.Scope;
 
 /**
  * Runs one {@code stt.request}: loads the turn's audio (inline or from its Redis key), transcribes
- * it and answers {@code stt.delta} + {@code stt.done}, or {@code stt.error}, to {@code reply_to}.
+ * it and answers an {@code stt.delta} per piece the engine recognises (an utterance for pocketsphinx),
+ * then {@code stt.done}, or {@code stt.error}, to {@code reply_to}.
  * A cancelled job writes nothing more. Transcripts and audio never reach the logs.
  */
 final class SttWorker implements JobConsumer.Handler {
@@ -65,15 +66,16 @@ final class SttWorker implements JobConsumer.Handler {
             double seconds = audio.length / 2.0 / Engine.SAMPLE_RATE;
             span.setAttribute("avb.audio_seconds", seconds);
             String transcript = engine.transcribe(audio, payload.path("language").asText(""),
-                    payload.path("prompt").asText(""), job);
+                    payload.path("prompt").asText(""), piece -> {
+                        if (!piece.isEmpty() && !job.cancelled()) {
+                            replies.send(Kinds.STT_DELTA, json.createObjectNode().put("delta", piece));
+                        }
+                    }, job);
             if (job.cancelled()) {
                 span.setAttribute("avb.cancelled", true);
                 return;
             }
             span.setAttribute("avb.transcript_chars", (long) transcript.length());
-            if (!transcript.isEmpty()) {
-                replies.send(Kinds.STT_DELTA, json.createObjectNode().put("delta", transcript));
-            }
             ObjectNode done = json.createObjectNode().put("transcript", transcript).put("engine", engine.name());
             done.putObject("usage").put("type", "duration").put("seconds", Math.round(seconds * 1000) / 1000.0);
             replies.send(Kinds.STT_DONE, done);

@@ -9,6 +9,8 @@ import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -65,8 +67,10 @@ class OpenAiEngineTest {
     @Test
     void uploadsAWavFormAndReadsTheText() throws Exception {
         byte[] pcm = new byte[3200];
-        String text = engine().transcribe(pcm, "en", "weather talk", Speech.NEVER);
+        List<String> pieces = new ArrayList<>();
+        String text = engine().transcribe(pcm, "en", "weather talk", pieces::add, Speech.NEVER);
         assertEquals("Hello world. What is the weather today?", text);
+        assertEquals(List.of(text), pieces, "a whole-file transcription comes as one piece");
 
         assertEquals("Bearer sk-test", authorization.get());
         assertTrue(contentType.get().startsWith("multipart/form-data; boundary="), contentType.get());
@@ -86,7 +90,7 @@ class OpenAiEngineTest {
     void anUpstreamRefusalBecomesASafeError() {
         status = 401;
         response = "error_401.json";
-        JobException e = assertThrows(JobException.class, () -> engine().transcribe(new byte[320], "", "", Speech.NEVER));
+        JobException e = assertThrows(JobException.class, () -> engine().transcribe(new byte[320], "", "", piece -> { }, Speech.NEVER));
         assertEquals(JobException.UPSTREAM_ERROR, e.code());
         assertTrue(!e.getMessage().contains("sk-test"), "the key never reaches the client: " + e.getMessage());
     }
@@ -94,7 +98,7 @@ class OpenAiEngineTest {
     @Test
     void anUnreachableServiceIsUnavailable() {
         server.stop(0);
-        JobException e = assertThrows(JobException.class, () -> engine().transcribe(new byte[320], "", "", Speech.NEVER));
+        JobException e = assertThrows(JobException.class, () -> engine().transcribe(new byte[320], "", "", piece -> { }, Speech.NEVER));
         assertEquals(JobException.UNAVAILABLE, e.code());
     }
 }

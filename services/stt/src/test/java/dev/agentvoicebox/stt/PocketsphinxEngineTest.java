@@ -22,7 +22,7 @@ class PocketsphinxEngineTest {
     @Test
     void transcribesFliteSpeechWithTheExpectedWords() throws Exception {
         engine.check();
-        String transcript = engine.transcribe(Speech.pcm16k("Hello world. What is the weather today?"), "en", "", Speech.NEVER);
+        String transcript = engine.transcribe(Speech.pcm16k("Hello world. What is the weather today?"), "en", "", piece -> { }, Speech.NEVER);
         String lower = transcript.toLowerCase(java.util.Locale.ROOT);
         // Recognition is noisy: two key words are enough.
         assertTrue(lower.contains("hello"), transcript);
@@ -30,13 +30,28 @@ class PocketsphinxEngineTest {
     }
 
     @Test
+    void eachUtteranceComesAsItsOwnPieceAsItIsDecoded() throws Exception {
+        byte[] pause = new byte[2 * 16_000 * 2]; // two seconds: pocketsphinx ends an utterance there
+        java.io.ByteArrayOutputStream speech = new java.io.ByteArrayOutputStream();
+        speech.writeBytes(Speech.pcm16k("Hello world."));
+        speech.writeBytes(pause);
+        speech.writeBytes(Speech.pcm16k("What is the weather today?"));
+        List<String> pieces = new ArrayList<>();
+        String transcript = engine.transcribe(speech.toByteArray(), "en", "", pieces::add, Speech.NEVER);
+        assertEquals(2, pieces.size(), pieces.toString());
+        assertEquals(transcript, String.join("", pieces));
+        assertTrue(pieces.get(0).toLowerCase(java.util.Locale.ROOT).contains("hello"), pieces.toString());
+        assertTrue(pieces.get(1).startsWith(" ") && pieces.get(1).contains("weather"), pieces.toString());
+    }
+
+    @Test
     void silenceGivesAnEmptyTranscript() throws Exception {
-        assertEquals("", engine.transcribe(new byte[32_000], "", "", Speech.NEVER));
+        assertEquals("", engine.transcribe(new byte[32_000], "", "", piece -> { }, Speech.NEVER));
     }
 
     @Test
     void refusesLanguagesItHasNoModelFor() {
-        JobException e = assertThrows(JobException.class, () -> engine.transcribe(new byte[3200], "fr", "", Speech.NEVER));
+        JobException e = assertThrows(JobException.class, () -> engine.transcribe(new byte[3200], "fr", "", piece -> { }, Speech.NEVER));
         assertEquals(JobException.UNSUPPORTED_LANGUAGE, e.code());
     }
 
@@ -67,10 +82,19 @@ class PocketsphinxEngineTest {
                 actions.forEach(Runnable::run);
             }
         });
-        String transcript = engine.transcribe(long16k, "en", "", cancel);
+        String transcript = engine.transcribe(long16k, "en", "", piece -> { }, cancel);
         canceller.join();
         assertEquals("", transcript, "a cancelled transcription returns nothing");
         assertEquals(1, actions.size(), "the process registered its kill");
+    }
+
+    @Test
+    void aRecogniserThatRunsPastTheTimeoutIsStopped() throws Exception {
+        byte[] long16k = Speech.pcm16k("This is a long sentence. ".repeat(30));
+        var impatient = new PocketsphinxEngine("pocketsphinx_continuous", null, Path.of("target", "tmp"), 300);
+        JobException e = assertThrows(JobException.class,
+                () -> impatient.transcribe(long16k, "en", "", piece -> { }, Speech.NEVER));
+        assertEquals(JobException.TIMEOUT, e.code());
     }
 
     @Test
