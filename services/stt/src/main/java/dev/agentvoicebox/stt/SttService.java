@@ -47,7 +47,8 @@ final class SttService implements AutoCloseable {
             String base = baseUrl.orElseThrow(() -> new IllegalArgumentException("AVB_STT_ENGINE=openai needs AVB_STT_BASE_URL"));
             Duration timeout = Duration.ofMillis(timeoutMs);
             return new OpenAiEngine(OpenAiHttp.client(timeout), json, base, environment.getOrDefault("AVB_STT_API_KEY", ""),
-                    settings.get("AVB_STT_MODEL", "app.stt.model", "whisper-1"), timeout);
+                    settings.get("AVB_STT_MODEL", "app.stt.model", "whisper-1"),
+                    settings.get("AVB_STT_STREAM", "app.stt.stream", "auto"), timeout);
         }
         if (!choice.equals("auto") && !choice.equals("pocketsphinx")) {
             throw new IllegalArgumentException("AVB_STT_ENGINE must be auto, pocketsphinx or openai, got " + choice);

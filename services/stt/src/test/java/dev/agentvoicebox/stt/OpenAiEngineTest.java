@@ -1,6 +1,7 @@
 package dev.agentvoicebox.stt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,6 +32,9 @@ class OpenAiEngineTest {
     private final AtomicReference<String> authorization = new AtomicReference<>();
     private volatile int status = 200;
     private volatile String response = "transcription.json";
+    private volatile String responseType = "application/json";
+    /** Stream the answer an event at a time and stop after this many, hanging on; 0: send it all. */
+    private volatile int stallAfterEvents;
 
     @BeforeEach
     void start() throws IOException {
@@ -52,16 +56,76 @@ class OpenAiEngineTest {
         try (var in = getClass().getResourceAsStream("/openai/" + response)) {
             out = in.readAllBytes();
         }
-        exchange.getResponseHeaders().add("Content-Type", "application/json");
+        exchange.getResponseHeaders().add("Content-Type", responseType);
+        if (stallAfterEvents > 0) {
+            exchange.sendResponseHeaders(status, 0);
+            String[] events = new String(out, StandardCharsets.UTF_8).split("(?<=\n\n)");
+            for (int i = 0; i < stallAfterEvents; i++) {
+                exchange.getResponseBody().write(events[i].getBytes(StandardCharsets.UTF_8));
+                exchange.getResponseBody().flush();
+            }
+            try {
+                Thread.sleep(2_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.close();
+            return;
+        }
         exchange.sendResponseHeaders(status, out.length);
         exchange.getResponseBody().write(out);
         exchange.close();
     }
 
     private OpenAiEngine engine() {
+        return engine("gpt-4o-mini-transcribe", Duration.ofSeconds(10));
+    }
+
+    private OpenAiEngine engine(String model, Duration timeout) {
         return new OpenAiEngine(HttpClient.newHttpClient(), new ObjectMapper(),
-                "http://127.0.0.1:" + server.getAddress().getPort() + "/v1/", "sk-test", "gpt-4o-mini-transcribe",
-                Duration.ofSeconds(10));
+                "http://127.0.0.1:" + server.getAddress().getPort() + "/v1/", "sk-test", model, "auto", timeout);
+    }
+
+    private String form() {
+        return new String(body.get(), StandardCharsets.ISO_8859_1);
+    }
+
+    @Test
+    void aStreamedTranscriptComesPieceByPiece() throws Exception {
+        response = "transcription_stream.sse";
+        responseType = "text/event-stream";
+        List<String> pieces = new ArrayList<>();
+        String text = engine().transcribe(new byte[3200], "en", "", pieces::add, Speech.NEVER);
+        assertTrue(form().contains("name=\"stream\"\r\n\r\ntrue\r\n"), form());
+        assertEquals(List.of("Hello", " world.", " What is the weather today?"), pieces);
+        assertEquals("Hello world. What is the weather today?", text);
+    }
+
+    @Test
+    void onlyModelsThatStreamAreAskedTo() throws Exception {
+        assertTrue(engine("gpt-4o-transcribe", Duration.ofSeconds(10)).streams());
+        OpenAiEngine whisper = engine("whisper-1", Duration.ofSeconds(10));
+        assertFalse(whisper.streams());
+        whisper.transcribe(new byte[320], "", "", piece -> { }, Speech.NEVER);
+        assertFalse(form().contains("name=\"stream\""), form());
+    }
+
+    @Test
+    void aStalledStreamTimesOutAndAnUnfinishedOneIsAnError() {
+        response = "transcription_stream.sse";
+        responseType = "text/event-stream";
+        stallAfterEvents = 1;
+        List<String> pieces = new ArrayList<>();
+        JobException stalled = assertThrows(JobException.class,
+                () -> engine("gpt-4o-transcribe", Duration.ofMillis(500)).transcribe(new byte[320], "", "", pieces::add, Speech.NEVER));
+        assertEquals(JobException.TIMEOUT, stalled.code());
+        assertEquals(List.of("Hello"), pieces, "what came before the stall was passed on");
+
+        stallAfterEvents = 0;
+        response = "transcription_cut.sse";
+        JobException cut = assertThrows(JobException.class,
+                () -> engine().transcribe(new byte[320], "", "", piece -> { }, Speech.NEVER));
+        assertEquals(JobException.UPSTREAM_ERROR, cut.code());
     }
 
     @Test
