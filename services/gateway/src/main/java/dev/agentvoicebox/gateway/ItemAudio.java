@@ -1,5 +1,7 @@
 package dev.agentvoicebox.gateway;
 
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -8,49 +10,99 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
- * The audio of a session's user items, kept in the gateway's memory for
- * {@code conversation.item.retrieve} only.
+ * The audio of a session's items — what the user said and what the assistant was heard saying —
+ * kept in the gateway's memory for {@code conversation.item.retrieve} only.
  *
- * <p>Events that announce an item never repeat its audio (a client already has what it sent, and
- * minutes of base64 per event would crowd the socket), and Redis never holds it: the session lives
- * on this instance, so nothing elsewhere could serve it. A per-session budget bounds the memory;
- * past it the oldest items' audio goes first, and their retrieve shows the transcript alone.
+ * <p>Events that announce an item never repeat its audio (a client already has it, and minutes of
+ * base64 per event would crowd the socket), and Redis never holds it: the session lives on this
+ * instance, so nothing elsewhere could serve it. A per-session budget bounds the memory; past it the
+ * oldest items' audio goes first, and their retrieve shows the transcript alone.
  */
 final class ItemAudio {
     private record Key(String itemId, int contentIndex) {
     }
 
-    private final long budgetChars;
-    private final Map<Key, String> audio = new LinkedHashMap<>();
-    private long heldChars;
+    /** Audio bytes in the format they were sent in; {@code bytesPerMs} is 0 where nothing cuts them. */
+    private static final class Clip {
+        private byte[] bytes = new byte[0];
+        private int length;
+        private final int bytesPerMs;
 
-    ItemAudio(long budgetBytes) {
-        // base64 is what is held and what is sent: four characters for every three bytes
-        this.budgetChars = budgetBytes / 3 * 4;
+        Clip(int bytesPerMs) {
+            this.bytesPerMs = bytesPerMs;
+        }
+
+        void append(byte[] more) {
+            if (length + more.length > bytes.length) {
+                bytes = Arrays.copyOf(bytes, Math.max(length + more.length, bytes.length * 2));
+            }
+            System.arraycopy(more, 0, bytes, length, more.length);
+            length += more.length;
+        }
     }
 
-    /** Takes the {@code audio} out of each input_audio part of {@code item} and keeps it. */
+    private final long budgetBytes;
+    private final Map<Key, Clip> clips = new LinkedHashMap<>();
+    private long heldBytes;
+
+    ItemAudio(long budgetBytes) {
+        this.budgetBytes = budgetBytes;
+    }
+
+    /** Takes the {@code audio} out of each input_audio part of {@code item} (checked base64) and keeps it. */
     void keepFrom(ObjectNode item) {
         String itemId = item.path("id").asText();
         JsonNode content = item.path("content");
         for (int i = 0; i < content.size(); i++) {
             if (content.get(i) instanceof ObjectNode part && "input_audio".equals(part.path("type").asText())
                     && part.path("audio").isTextual()) {
-                keep(itemId, i, part.remove("audio").asText());
+                append(itemId, i, Base64.getDecoder().decode(part.remove("audio").asText()), 0);
             }
         }
     }
 
-    void keep(String itemId, int contentIndex, String base64) {
-        if (base64.isEmpty() || base64.length() > budgetChars) {
+    /**
+     * Adds {@code bytes} to the audio of a content part.
+     *
+     * @param bytesPerMs the format's bytes per millisecond, for {@link #truncate}; 0 if never cut
+     */
+    void append(String itemId, int contentIndex, byte[] bytes, int bytesPerMs) {
+        Key key = new Key(itemId, contentIndex);
+        Clip clip = clips.get(key);
+        if (bytes.length == 0) {
             return;
         }
-        String previous = audio.put(new Key(itemId, contentIndex), base64);
-        heldChars += base64.length() - (previous == null ? 0 : previous.length());
-        Iterator<String> oldest = audio.values().iterator();
-        while (heldChars > budgetChars && oldest.hasNext()) {
-            heldChars -= oldest.next().length();
-            oldest.remove();
+        if ((clip == null ? 0 : clip.length) + bytes.length > budgetBytes) {
+            // A part larger than the whole budget is not kept at all, rather than kept cut short.
+            if (clip != null) {
+                heldBytes -= clip.length;
+                clips.remove(key);
+            }
+            return;
+        }
+        if (clip == null) {
+            clip = new Clip(bytesPerMs);
+            clips.put(key, clip);
+        }
+        clip.append(bytes);
+        heldBytes += bytes.length;
+        Iterator<Map.Entry<Key, Clip>> oldest = clips.entrySet().iterator();
+        while (heldBytes > budgetBytes && oldest.hasNext()) {
+            Map.Entry<Key, Clip> entry = oldest.next();
+            if (entry.getValue() != clip) {
+                heldBytes -= entry.getValue().length;
+                oldest.remove();
+            }
+        }
+    }
+
+    /** Cuts a part's audio to its first {@code audioEndMs}, as conversation.item.truncate says was heard. */
+    void truncate(String itemId, int contentIndex, long audioEndMs) {
+        Clip clip = clips.get(new Key(itemId, contentIndex));
+        if (clip != null && clip.bytesPerMs > 0) {
+            int keep = (int) Math.min(clip.length, audioEndMs * clip.bytesPerMs);
+            heldBytes -= clip.length - keep;
+            clip.length = keep;
         }
     }
 
@@ -60,20 +112,20 @@ final class ItemAudio {
         String itemId = item.path("id").asText();
         JsonNode content = copy.path("content");
         for (int i = 0; i < content.size(); i++) {
-            String kept = audio.get(new Key(itemId, i));
-            if (kept != null && content.get(i) instanceof ObjectNode part) {
-                part.put("audio", kept);
+            Clip clip = clips.get(new Key(itemId, i));
+            if (clip != null && content.get(i) instanceof ObjectNode part) {
+                part.put("audio", Base64.getEncoder().encodeToString(Arrays.copyOf(clip.bytes, clip.length)));
             }
         }
         return copy;
     }
 
     void forget(String itemId) {
-        Iterator<Map.Entry<Key, String>> entries = audio.entrySet().iterator();
+        Iterator<Map.Entry<Key, Clip>> entries = clips.entrySet().iterator();
         while (entries.hasNext()) {
-            Map.Entry<Key, String> entry = entries.next();
+            Map.Entry<Key, Clip> entry = entries.next();
             if (entry.getKey().itemId().equals(itemId)) {
-                heldChars -= entry.getValue().length();
+                heldBytes -= entry.getValue().length;
                 entries.remove();
             }
         }

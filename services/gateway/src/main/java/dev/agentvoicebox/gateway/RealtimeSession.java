@@ -17,6 +17,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import dev.agentvoicebox.gateway.audio.AudioException;
+import dev.agentvoicebox.gateway.audio.AudioFormat;
 import dev.agentvoicebox.gateway.audio.InputAudioBuffer;
 import dev.agentvoicebox.gateway.audio.TurnDetector;
 import dev.agentvoicebox.gateway.audio.VadEngine;
@@ -431,6 +432,7 @@ public final class RealtimeSession {
             at += sentence.durationMs();
         }
         ((ObjectNode) part).put("transcript", heard.toString().strip());
+        itemAudio.truncate(item.path("id").asText(), (int) contentIndex, audioEndMs);
         wiring.store().saveItem(id(), item, conversation.order());
         input.playbackStopped();
         send(Events.event("conversation.item.truncated").put("item_id", item.path("id").asText())
@@ -612,7 +614,7 @@ public final class RealtimeSession {
         item.put("role", "user");
         item.putArray("content").addObject().put("type", "input_audio").putNull("transcript");
         conversation.insert(item, null);
-        itemAudio.keep(itemId, 0, committed.originalBase64());
+        itemAudio.append(itemId, 0, committed.original(), 0);
         wiring.store().saveItem(id(), item, conversation.order());
         ObjectNode added = Events.event("conversation.item.added");
         added.put("previous_item_id", previous);
@@ -950,6 +952,13 @@ public final class RealtimeSession {
                     caller.projectId(), id(), response.id(), itemId, segment,
                     System.currentTimeMillis() + wiring.responseIdleTimeout().toMillis(), trace.traceparent(),
                     trace.tracestate(), Streams.gatewayStream(wiring.gatewayId()), 1, Json.write(job)));
+        }
+
+        @Override
+        public void played(String itemId, AudioFormat format, byte[] audio) {
+            if (conversation.contains(itemId)) {
+                itemAudio.append(itemId, 0, audio, format.rate() / 1000 * format.bytesPerSample());
+            }
         }
 
         @Override

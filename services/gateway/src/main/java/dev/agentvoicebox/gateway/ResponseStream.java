@@ -38,6 +38,9 @@ final class ResponseStream {
 
         /** How long the audio of one sentence of an assistant item lasts, for truncation. */
         void spoken(String itemId, String text, long durationMs);
+
+        /** Audio of an assistant item as it went to the client, in {@code format}. */
+        void played(String itemId, AudioFormat format, byte[] audio);
     }
 
     private final String id;
@@ -352,10 +355,12 @@ final class ResponseStream {
         while (playing < segments.size()) {
             Segment segment = segments.get(playing);
             for (short[] chunk : segment.pending) {
+                byte[] encoded = outputFormat.encode(chunk);
                 ObjectNode delta = partEvent("response.output_audio.delta", message);
                 delta.put("content_index", 0);
-                delta.put("delta", outputFormat.encodeBase64(chunk));
+                delta.put("delta", java.util.Base64.getEncoder().encodeToString(encoded));
                 host.send(delta);
+                host.played(message.item.path("id").asText(), outputFormat, encoded);
                 if (!firstAudio) {
                     firstAudio = true;
                     span.addEvent("avb.first_audio");

@@ -1,5 +1,7 @@
 package dev.agentvoicebox.gateway;
 
+import java.util.Base64;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 
@@ -8,14 +10,25 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ItemAudioTest {
+    private static String b64(int bytes) {
+        return Base64.getEncoder().encodeToString(new byte[bytes]);
+    }
+
     private static ObjectNode audioItem(String id, String audio) {
         ObjectNode item = Json.object().put("id", id).put("type", "message").put("role", "user");
         item.putArray("content").addObject().put("type", "input_audio").put("audio", audio).put("transcript", "t");
         return item;
     }
 
-    private static boolean hasAudio(ItemAudio kept, ObjectNode item) {
-        return kept.withAudio(item).path("content").path(0).has("audio");
+    private static ObjectNode assistantItem(String id) {
+        ObjectNode item = Json.object().put("id", id).put("type", "message").put("role", "assistant");
+        item.putArray("content").addObject().put("type", "output_audio").put("transcript", "t");
+        return item;
+    }
+
+    private static int audioBytes(ItemAudio kept, ObjectNode item) {
+        ObjectNode part = (ObjectNode) kept.withAudio(item).path("content").path(0);
+        return part.has("audio") ? Base64.getDecoder().decode(part.get("audio").asText()).length : -1;
     }
 
     @Test
@@ -30,30 +43,52 @@ class ItemAudioTest {
 
     @Test
     void pastTheBudgetTheOldestAudioGoesFirst() {
-        ItemAudio kept = new ItemAudio(300); // 400 base64 characters
-        ObjectNode first = audioItem("first", "A".repeat(160));
-        ObjectNode second = audioItem("second", "B".repeat(160));
-        ObjectNode third = audioItem("third", "C".repeat(160));
+        ItemAudio kept = new ItemAudio(300);
+        ObjectNode first = audioItem("first", b64(120));
+        ObjectNode second = audioItem("second", b64(120));
+        ObjectNode third = audioItem("third", b64(120));
         kept.keepFrom(first);
         kept.keepFrom(second);
-        assertTrue(hasAudio(kept, first) && hasAudio(kept, second));
+        assertEquals(120, audioBytes(kept, first));
         kept.keepFrom(third);
-        assertFalse(hasAudio(kept, first));
-        assertTrue(hasAudio(kept, second) && hasAudio(kept, third));
+        assertEquals(-1, audioBytes(kept, first));
+        assertEquals(120, audioBytes(kept, second));
+        assertEquals(120, audioBytes(kept, third));
 
         kept.forget("second");
-        kept.keepFrom(audioItem("fourth", "D".repeat(160)));
-        assertTrue(hasAudio(kept, third), "a forgotten item's share is free again");
+        kept.keepFrom(audioItem("fourth", b64(120)));
+        assertEquals(120, audioBytes(kept, third), "a forgotten item's share is free again");
+    }
+
+    @Test
+    void assistantAudioGrowsAsItPlaysAndATruncateCutsItToWhatWasHeard() {
+        ItemAudio kept = new ItemAudio(10_000);
+        ObjectNode spoken = assistantItem("spoken");
+        kept.append("spoken", 0, new byte[] {1, 2, 3, 4}, 8);
+        kept.append("spoken", 0, new byte[800], 8);
+        assertEquals(804, audioBytes(kept, spoken));
+        byte[] audio = Base64.getDecoder().decode(kept.withAudio(spoken).path("content").path(0).path("audio").asText());
+        assertEquals(3, audio[2], "in the order it was played");
+        kept.truncate("spoken", 0, 50);
+        assertEquals(400, audioBytes(kept, spoken), "50 ms at 8 bytes a millisecond");
+        kept.truncate("spoken", 0, 500);
+        assertEquals(400, audioBytes(kept, spoken), "a truncate never grows it back");
     }
 
     @Test
     void audioLargerThanTheWholeBudgetIsNotKeptAndEvictsNothing() {
         ItemAudio kept = new ItemAudio(300);
-        ObjectNode small = audioItem("small", "A".repeat(100));
+        ObjectNode small = audioItem("small", b64(100));
         kept.keepFrom(small);
-        ObjectNode huge = audioItem("huge", "B".repeat(800));
+        ObjectNode huge = audioItem("huge", b64(600));
         kept.keepFrom(huge);
-        assertFalse(hasAudio(kept, huge));
-        assertTrue(hasAudio(kept, small));
+        assertEquals(-1, audioBytes(kept, huge));
+        assertEquals(100, audioBytes(kept, small));
+
+        ObjectNode growing = assistantItem("growing");
+        kept.append("growing", 0, new byte[150], 8);
+        kept.append("growing", 0, new byte[200], 8);
+        assertEquals(-1, audioBytes(kept, growing), "not kept cut short");
+        assertTrue(audioBytes(kept, small) == 100, "and the others stay");
     }
 }

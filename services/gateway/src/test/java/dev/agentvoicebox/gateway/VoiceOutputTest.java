@@ -153,6 +153,14 @@ class VoiceOutputTest {
             assertEquals("completed", events.get(events.size() - 1).path("response").path("status").asText());
 
             String itemId = item.path("id").asText();
+            byte[] firstBytes = Base64.getDecoder().decode(deltas.get(0).path("delta").asText());
+            byte[] secondBytes = Base64.getDecoder().decode(deltas.get(1).path("delta").asText());
+            client.send("{\"type\":\"conversation.item.retrieve\",\"item_id\":\"" + itemId + "\"}");
+            byte[] kept = Base64.getDecoder().decode(client.await("conversation.item.retrieved").path("item")
+                    .path("content").path(0).path("audio").asText());
+            assertEquals(firstBytes.length + secondBytes.length, kept.length, "retrieve returns the audio as played");
+            assertArrayEquals(firstBytes, java.util.Arrays.copyOf(kept, firstBytes.length));
+
             client.send("{\"type\":\"conversation.item.truncate\",\"event_id\":\"long\",\"item_id\":\"" + itemId
                     + "\",\"content_index\":0,\"audio_end_ms\":301}");
             assertEquals("audio_end_ms", client.await("error").path("error").path("param").asText());
@@ -161,8 +169,10 @@ class VoiceOutputTest {
             ObjectNode truncated = client.await("conversation.item.truncated");
             assertEquals(200, truncated.path("audio_end_ms").asInt());
             client.send("{\"type\":\"conversation.item.retrieve\",\"item_id\":\"" + itemId + "\"}");
-            assertEquals("Hello there.", client.await("conversation.item.retrieved").path("item").path("content")
-                    .path(0).path("transcript").asText(), "only what was heard stays in the transcript");
+            JsonNode heard = client.await("conversation.item.retrieved").path("item").path("content").path(0);
+            assertEquals("Hello there.", heard.path("transcript").asText(), "only what was heard stays in the transcript");
+            assertArrayEquals(firstBytes, Base64.getDecoder().decode(heard.path("audio").asText()),
+                    "and only the first 200 ms of audio (μ-law: 8 bytes a millisecond)");
         }
     }
 

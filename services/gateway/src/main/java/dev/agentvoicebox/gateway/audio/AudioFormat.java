@@ -141,7 +141,7 @@ public enum AudioFormat {
         return bytes;
     }
 
-    /** Base64 of PCM16 samples (at {@link #rate()}) in this format, for {@code response.output_audio.delta}. */
+    /** Base64 of PCM16 samples (at {@link #rate()}) in this format, as a client sends them in an append. */
     public String encodeBase64(short[] samples) {
         return Base64.getEncoder().encodeToString(encode(samples));
     }

@@ -2,7 +2,6 @@ package dev.agentvoicebox.gateway.audio;
 
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
-import java.util.Base64;
 
 import dev.agentvoicebox.platform.audio.Resampler;
 
@@ -24,11 +23,6 @@ public final class InputAudioBuffer {
     public record Committed(AudioFormat format, byte[] original, short[] pcm16k, long audioStartMs, long audioEndMs) {
         public long durationMs() {
             return audioEndMs - audioStartMs;
-        }
-
-        /** The original bytes in base64, as a user item's {@code input_audio.audio}. */
-        public String originalBase64() {
-            return Base64.getEncoder().encodeToString(original);
         }
 
         /** 16 kHz PCM16 little-endian bytes, for an {@code stt.request}. */
