@@ -26,7 +26,8 @@ public record GatewaySettings(
         URI tenantsUrl,
         Path trustedCa,
         Duration accessRecheck,
-        long itemAudioBytes) {
+        long itemAudioBytes,
+        int maxSessions) {
 
     public static GatewaySettings from(Settings s) {
         return new GatewaySettings(
@@ -46,7 +47,8 @@ public record GatewaySettings(
                 URI.create(s.get("AVB_TENANTS_URL", "app.tenants.url", "https://127.0.0.1:8444")),
                 s.find("AVB_TLS_CA", "app.tls.ca").map(Path::of).orElse(null),
                 Duration.ofSeconds(s.getLong("AVB_ACCESS_RECHECK_SECONDS", "app.access.recheck-seconds", 30)),
-                s.getLong("AVB_SESSION_ITEM_AUDIO_BYTES", "app.session.item-audio-bytes", 16L * 1024 * 1024));
+                s.getLong("AVB_SESSION_ITEM_AUDIO_BYTES", "app.session.item-audio-bytes", 16L * 1024 * 1024),
+                s.getInt("AVB_GATEWAY_MAX_SESSIONS", "app.max-sessions", 1000));
     }
 
     public boolean tls() {

@@ -1,6 +1,7 @@
 package dev.agentvoicebox.gateway;
 
 import java.time.Duration;
+import java.util.function.IntSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -22,8 +23,9 @@ import io.helidon.webserver.websocket.WsUpgrader;
  * Answers a {@code /v1/realtime} handshake that may not become a session before the WebSocket
  * upgrade runs (upgrades are routed through HTTP filters), with the JSON statuses clients do not
  * retry: the edge policy's 401/403, 429 when the tenant's concurrent-session limit is reached, 503
- * when the policy or Redis cannot be reached. An admitted handshake holds a session lease named by
- * its {@code Sec-WebSocket-Key}, which the session renews and releases.
+ * when the policy or Redis cannot be reached or this instance already holds its maximum of live
+ * sessions (a client, or a load balancer, tries again elsewhere or later). An admitted handshake
+ * holds a session lease named by its {@code Sec-WebSocket-Key}, which the session renews and releases.
  */
 final class HandshakeAuthFilter implements Filter {
     static final String PATH = "/v1/realtime";
@@ -31,9 +33,13 @@ final class HandshakeAuthFilter implements Filter {
     private static final Logger LOG = Logger.getLogger(HandshakeAuthFilter.class.getName());
 
     private final Access access;
+    private final IntSupplier liveSessions;
+    private final int maxSessions;
 
-    HandshakeAuthFilter(Access access) {
+    HandshakeAuthFilter(Access access, IntSupplier liveSessions, int maxSessions) {
         this.access = access;
+        this.liveSessions = liveSessions;
+        this.maxSessions = maxSessions;
     }
 
     /** The lease of a handshake: every upgrade request carries a fresh random key. */
@@ -58,6 +64,12 @@ final class HandshakeAuthFilter implements Filter {
         String lease = leaseId(request.headers());
         if (lease == null) {
             chain.proceed(); // not an upgrade: the handshake service answers 426
+            return;
+        }
+        if (liveSessions.getAsInt() >= maxSessions) {
+            response.header(HeaderNames.RETRY_AFTER, "5");
+            HttpErrors.send(response, Status.SERVICE_UNAVAILABLE_503, "server_error", "server_overloaded",
+                    "This gateway instance holds its maximum of " + maxSessions + " live sessions. Retry shortly.", null);
             return;
         }
         EdgeIdentity identity = decision.identity();

@@ -39,7 +39,7 @@ public final class Main {
         routing.addFilter(new TracingFilter(gateway.tracer()))
                 .addFilter(gateway.access().edge().filter(path -> path.startsWith("/observe/")
                         || HandshakeAuthFilter.PATH.equals(path)))
-                .addFilter(new HandshakeAuthFilter(gateway.access()))
+                .addFilter(new HandshakeAuthFilter(gateway.access(), gateway.registry()::size, gateway.settings().maxSessions()))
                 .register("/v1/realtime", new RealtimeHandshakeService())
                 .register("/v1/realtime", new ClientSecretsService(gateway))
                 .register("/v1/realtime", new SessionsService(gateway));

@@ -20,6 +20,10 @@ public final class SessionRegistry {
         return Optional.ofNullable(sessions.get(sessionId));
     }
 
+    public int size() {
+        return sessions.size();
+    }
+
     public Collection<RealtimeSession> all() {
         return sessions.values();
     }

@@ -18,8 +18,14 @@ final class GatewayHarness implements AutoCloseable {
     final RedisConnections redis = new RedisConnections(stack.redis.url());
     private final Telemetry telemetry = Telemetry.start("gateway-test");
 
+    Gateway start(String instanceId, Duration sessionMax, Duration responseIdle, Duration accessRecheck,
+                  int maxSessions) {
+        return new Gateway(stack.gateway(instanceId, sessionMax, responseIdle, accessRecheck, maxSessions), telemetry)
+                .start();
+    }
+
     Gateway start(String instanceId, Duration sessionMax, Duration responseIdle, Duration accessRecheck) {
-        return new Gateway(stack.gateway(instanceId, sessionMax, responseIdle, accessRecheck), telemetry).start();
+        return start(instanceId, sessionMax, responseIdle, accessRecheck, 1000);
     }
 
     Gateway start(String instanceId, Duration sessionMax, Duration responseIdle) {

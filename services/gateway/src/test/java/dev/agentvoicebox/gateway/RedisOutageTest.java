@@ -21,12 +21,12 @@ class RedisOutageTest {
     void newSessionsGet503AndTheLiveOneStaysOpen() throws Exception {
         SecureStack stack = SecureStack.shared();
         GatewaySettings shared = stack.gateway("gw-outage", Duration.ofHours(1), Duration.ofSeconds(30),
-                Duration.ofSeconds(30));
+                Duration.ofSeconds(30), 1000);
         try (RedisServer own = RedisServer.start(); Telemetry telemetry = Telemetry.start("gateway-test")) {
             GatewaySettings settings = new GatewaySettings(shared.host(), 0, null, null, own.url(), shared.instanceId(),
                     shared.defaultModel(), shared.sessionMaxDuration(), shared.responseIdleTimeout(), shared.vadModel(),
                     shared.edgeMode(), shared.opaGrpc(), shared.opaUrl(), shared.tenantsUrl(), null, shared.accessRecheck(),
-                    shared.itemAudioBytes());
+                    shared.itemAudioBytes(), shared.maxSessions());
             try (Gateway gateway = new Gateway(settings, telemetry).start();
                  RealtimeClient live = RealtimeClient.connect(gateway.port(), stack.devKey)) {
                 live.await("conversation.created");

@@ -202,6 +202,34 @@ class SecurityTest {
     }
 
     @Test
+    void aFullInstanceRefusesTheHandshakeWith503UntilASessionEnds() throws Exception {
+        try (Gateway small = harness.start("gw-small", Duration.ofHours(1), Duration.ofSeconds(30), Duration.ofSeconds(30), 1);
+             RealtimeClient only = RealtimeClient.connect(small.port(), stack.devKey)) {
+            only.await("conversation.created");
+            CompletionException refused = assertThrows(CompletionException.class,
+                    () -> RealtimeClient.connect(small.port(), stack.devKey));
+            HttpResponse<?> answer = assertInstanceOf(WebSocketHandshakeException.class, refused.getCause()).getResponse();
+            assertEquals(503, answer.statusCode());
+            assertEquals("5", answer.headers().firstValue("Retry-After").orElse(""));
+            assertTrue(String.valueOf(answer.body()).contains("server_overloaded"), String.valueOf(answer.body()));
+
+            only.close();
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            RealtimeClient next = null;
+            while (next == null && System.nanoTime() < deadline) {
+                try {
+                    next = RealtimeClient.connect(small.port(), stack.devKey);
+                } catch (CompletionException e) {
+                    Thread.onSpinWait();
+                }
+            }
+            assertTrue(next != null, "a closed session frees the instance's slot");
+            next.await("conversation.created");
+            next.close();
+        }
+    }
+
+    @Test
     void aClientSecretIsSignedByTenantsAndDiesWithItsParentKey() throws Exception {
         stack.tenantWithKey("stark", "pro", "", "user");
         JsonNode parent = stack.newKey("stark", "user");
