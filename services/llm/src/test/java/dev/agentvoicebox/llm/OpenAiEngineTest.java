@@ -9,14 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+
+import org.threeten.extra.MutableClock;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -248,7 +247,7 @@ class OpenAiEngineTest {
     void fiveConsecutiveFailuresOpenTheBreakerFor30Seconds() throws Exception {
         first = new FakeProvider(FakeProvider.error(500, "sse/error_500.json"));
         second = new FakeProvider(FakeProvider.replay("sse/text.sse", 0));
-        MutableClock clock = new MutableClock();
+        MutableClock clock = MutableClock.epochUTC();
         OpenAiEngine engine = engine(Duration.ofSeconds(5), clock, first, second);
         for (int i = 1; i <= 5; i++) {
             assertEquals(CircuitBreaker.State.CLOSED, engine.breaker("p1").getState(), "closed before failure " + i);
@@ -259,13 +258,13 @@ class OpenAiEngineTest {
         assertEquals(5, first.requests());
         assertEquals(CircuitBreaker.State.OPEN, engine.breaker("p1").getState());
 
-        clock.advance(Duration.ofSeconds(29));
+        clock.add(Duration.ofSeconds(29));
         Recorder skipped = new Recorder();
         engine.stream(request("Hi"), skipped, skipped);
         assertEquals(5, first.requests(), "an open breaker skips the provider");
         assertEquals(6, second.requests());
 
-        clock.advance(Duration.ofSeconds(2));
+        clock.add(Duration.ofSeconds(2));
         first.behave(FakeProvider.replay("sse/text.sse", 0));
         Recorder probe = new Recorder();
         engine.stream(request("Hi"), probe, probe);
@@ -276,7 +275,7 @@ class OpenAiEngineTest {
     @Test
     void allBreakersOpenIsUnavailable() throws Exception {
         first = new FakeProvider(FakeProvider.error(503, "sse/error_500.json"));
-        OpenAiEngine engine = engine(Duration.ofSeconds(5), new MutableClock(), first);
+        OpenAiEngine engine = engine(Duration.ofSeconds(5), MutableClock.epochUTC(), first);
         for (int i = 0; i < 5; i++) {
             Recorder out = new Recorder();
             assertThrows(JobException.class, () -> engine.stream(request("Hi"), out, out));
@@ -304,28 +303,5 @@ class OpenAiEngineTest {
         assertEquals("Hello! How can I help you today?", out.text());
         assertEquals(256, JSON.readTree(second.bodies.get(0)).path("max_tokens").asInt());
         assertEquals("null", second.authorizations.get(0), "no Authorization header without a key");
-    }
-
-    static final class MutableClock extends Clock {
-        private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-        void advance(Duration duration) {
-            now = now.plus(duration);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }

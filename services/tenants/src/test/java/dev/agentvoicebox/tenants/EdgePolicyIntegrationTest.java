@@ -17,8 +17,9 @@ import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+
+import org.threeten.extra.MutableClock;
 
 import dev.agentvoicebox.platform.edge.EdgeAuthz;
 import dev.agentvoicebox.platform.edge.EdgeDecision;
@@ -192,23 +193,7 @@ class EdgePolicyIntegrationTest {
     void suspendedTenantIsRefusedAndTheSessionCacheDropsEarly() throws Exception {
         createTenant("susp", "pro");
         String key = createKey("susp", "user", null);
-        AtomicReference<Instant> now = new AtomicReference<>(Instant.now());
-        Clock clock = new Clock() {
-            @Override
-            public ZoneOffset getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(java.time.ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return now.get();
-            }
-        };
+        MutableClock clock = MutableClock.of(Instant.now(), ZoneOffset.UTC);
         SessionPolicy policy = new SessionPolicy(URI.create("http://127.0.0.1:" + opa.restPort), HttpClient.newHttpClient(),
                 Duration.ofSeconds(60), Duration.ofSeconds(5), clock);
         SessionDecision first = policy.decide("susp", "");
@@ -228,10 +213,10 @@ class EdgePolicyIntegrationTest {
         assertEquals("tenant_suspended", Json.parse(refused.body()).at("/error/code").asText());
 
         // Within the revision-check interval the cached (stale) decision is still served...
-        now.set(now.get().plusSeconds(2));
+        clock.add(Duration.ofSeconds(2));
         assertTrue(policy.decide("susp", "").allowed());
         // ...and once the revision is checked it is dropped, long before the 60 s TTL.
-        now.set(now.get().plusSeconds(5));
+        clock.add(Duration.ofSeconds(5));
         SessionDecision after = policy.decide("susp", "");
         assertFalse(after.allowed());
         assertEquals("tenant_suspended", after.reason());

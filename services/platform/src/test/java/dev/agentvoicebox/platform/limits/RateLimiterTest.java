@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +14,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
+
+import org.threeten.extra.MutableClock;
 
 import dev.agentvoicebox.platform.RedisConnections;
 import dev.agentvoicebox.platform.testing.RedisServer;
@@ -29,23 +28,7 @@ import org.junit.jupiter.api.Test;
 class RateLimiterTest {
     static RedisServer redis;
     static RedisConnections connections;
-    static final AtomicReference<Instant> NOW = new AtomicReference<>(Instant.parse("2026-03-01T23:59:00Z"));
-    static final Clock CLOCK = new Clock() {
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return NOW.get();
-        }
-    };
+    static final MutableClock CLOCK = MutableClock.of(Instant.parse("2026-03-01T23:59:00Z"), ZoneOffset.UTC);
     static final Limits LIMITS = new Limits(50, 1000, 5, 2);
 
     @BeforeAll
@@ -105,7 +88,7 @@ class RateLimiterTest {
             assertTrue(limiter.acquireResponse("refill", LIMITS).allowed());
         }
         assertFalse(limiter.acquireResponse("refill", LIMITS).allowed());
-        NOW.set(NOW.get().plusSeconds(6));   // 6 s x 50/60 per s = 5 tokens
+        CLOCK.add(Duration.ofSeconds(6));   // 6 s x 50/60 per s = 5 tokens
         int more = 0;
         while (limiter.acquireResponse("refill", LIMITS).allowed()) {
             more++;
@@ -126,7 +109,7 @@ class RateLimiterTest {
         assertFalse(blocked.allowed(), "in debt: the next response waits");
         // debt of 300 tokens + 1 at 1000/60 per s = 18.06 s
         assertEquals(19, blocked.retryAfterSeconds());
-        NOW.set(NOW.get().plusSeconds(19));
+        CLOCK.add(Duration.ofSeconds(19));
         assertTrue(limiter.checkTokens("tok", LIMITS).allowed());
     }
 
@@ -168,7 +151,7 @@ class RateLimiterTest {
         limiter.releaseSession("sess", holder);
         assertTrue(limiter.acquireSession("sess", LIMITS, "late", lease).allowed());
         // a dead gateway's leases lapse
-        NOW.set(NOW.get().plusSeconds(31));
+        CLOCK.add(Duration.ofSeconds(31));
         LimitOutcome fresh = limiter.acquireSession("sess", LIMITS, "new", lease);
         assertTrue(fresh.allowed());
         assertEquals(4, fresh.remaining());
@@ -176,7 +159,7 @@ class RateLimiterTest {
 
     @Test
     void audioMinutesPerUtcDay() {
-        NOW.set(Instant.parse("2026-03-02T23:59:30Z"));
+        CLOCK.setInstant(Instant.parse("2026-03-02T23:59:30Z"));
         RateLimiter limiter = new RateLimiter(connections.shared(), CLOCK);
         assertTrue(limiter.acquireAudio("aud", LIMITS, 100).allowed());
         LimitOutcome refused = limiter.acquireAudio("aud", LIMITS, 30);   // 100 + 30 > 120 s
@@ -184,7 +167,7 @@ class RateLimiterTest {
         assertEquals(20, refused.remaining(), "a refused request counts nothing");
         assertEquals(30, refused.retryAfterSeconds(), "until UTC midnight");
         assertEquals(0, limiter.recordAudio("aud", LIMITS, 30).remaining());
-        NOW.set(Instant.parse("2026-03-03T00:00:01Z"));
+        CLOCK.setInstant(Instant.parse("2026-03-03T00:00:01Z"));
         assertEquals(120 - 10, limiter.acquireAudio("aud", LIMITS, 10).remaining(), "a new day starts at zero");
     }
 
