@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.agentvoicebox.platform.Cancellation;
 import dev.agentvoicebox.platform.JobException;
+import dev.agentvoicebox.platform.testing.FliteSpeech;
 
 import org.junit.jupiter.api.Test;
 
@@ -22,7 +23,7 @@ class PocketsphinxEngineTest {
     @Test
     void transcribesFliteSpeechWithTheExpectedWords() throws Exception {
         engine.check();
-        String transcript = engine.transcribe(Speech.pcm16k("Hello world. What is the weather today?"), "en", "", piece -> { }, Speech.NEVER);
+        String transcript = engine.transcribe(FliteSpeech.pcm16k("Hello world. What is the weather today?"), "en", "", piece -> { }, Speech.NEVER);
         String lower = transcript.toLowerCase(java.util.Locale.ROOT);
         // Recognition is noisy: two key words are enough.
         assertTrue(lower.contains("hello"), transcript);
@@ -33,9 +34,9 @@ class PocketsphinxEngineTest {
     void eachUtteranceComesAsItsOwnPieceAsItIsDecoded() throws Exception {
         byte[] pause = new byte[2 * 16_000 * 2]; // two seconds: pocketsphinx ends an utterance there
         java.io.ByteArrayOutputStream speech = new java.io.ByteArrayOutputStream();
-        speech.writeBytes(Speech.pcm16k("Hello world."));
+        speech.writeBytes(FliteSpeech.pcm16k("Hello world."));
         speech.writeBytes(pause);
-        speech.writeBytes(Speech.pcm16k("What is the weather today?"));
+        speech.writeBytes(FliteSpeech.pcm16k("What is the weather today?"));
         List<String> pieces = new ArrayList<>();
         String transcript = engine.transcribe(speech.toByteArray(), "en", "", pieces::add, Speech.NEVER);
         assertEquals(2, pieces.size(), pieces.toString());
@@ -57,7 +58,7 @@ class PocketsphinxEngineTest {
 
     @Test
     void cancellingKillsTheRecogniser() throws Exception {
-        byte[] long16k = Speech.pcm16k("This is a long sentence. ".repeat(30));
+        byte[] long16k = FliteSpeech.pcm16k("This is a long sentence. ".repeat(30));
         AtomicBoolean cancelled = new AtomicBoolean();
         List<Runnable> actions = new ArrayList<>();
         Cancellation cancel = new Cancellation() {
@@ -90,7 +91,7 @@ class PocketsphinxEngineTest {
 
     @Test
     void aRecogniserThatRunsPastTheTimeoutIsStopped() throws Exception {
-        byte[] long16k = Speech.pcm16k("This is a long sentence. ".repeat(30));
+        byte[] long16k = FliteSpeech.pcm16k("This is a long sentence. ".repeat(30));
         var impatient = new PocketsphinxEngine("pocketsphinx_continuous", null, Path.of("target", "tmp"), 300);
         JobException e = assertThrows(JobException.class,
                 () -> impatient.transcribe(long16k, "en", "", piece -> { }, Speech.NEVER));

@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.agentvoicebox.platform.RedisConnections;
 import dev.agentvoicebox.platform.StreamPublisher;
+import dev.agentvoicebox.platform.testing.FliteSpeech;
 import dev.agentvoicebox.platform.testing.Poll;
 import dev.agentvoicebox.platform.testing.RedisServer;
 import dev.agentvoicebox.platform.testing.WorkerTest;
@@ -48,7 +49,7 @@ class WorkerRedisTest {
         env.put("AVB_STT_PORT", "0");
         env.put("AVB_WORKER_ID", "stt-test-" + UUID.randomUUID());
         service = SttService.start(WorkerTest.settings(env), env);
-        speech = Speech.pcm16k("Hello world. What is the weather today?");
+        speech = FliteSpeech.pcm16k("Hello world. What is the weather today?");
     }
 
     @AfterAll

@@ -4,12 +4,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.concurrent.TimeUnit;
 
-import javax.sound.sampled.AudioInputStream;
-import javax.sound.sampled.AudioSystem;
-
-import dev.agentvoicebox.platform.audio.Resampler;
+import dev.agentvoicebox.platform.testing.FliteSpeech;
 
 /** Test audio: generated silence and tones, speech synthesised with flite at test time, the VAD model. */
 public final class Fixtures {
@@ -30,23 +26,7 @@ public final class Fixtures {
 
     /** {@code text} spoken by flite, as 16 kHz PCM16. */
     public static short[] speech(String text) throws Exception {
-        Path dir = Files.createDirectories(Path.of("target", "tmp"));
-        Path wav = Files.createTempFile(dir, "speech", ".wav");
-        try {
-            Process flite = new ProcessBuilder("flite", "-voice", "kal16", "-t", text, "-o", wav.toString())
-                    .redirectErrorStream(true).start();
-            String output = new String(flite.getInputStream().readAllBytes());
-            if (!flite.waitFor(30, TimeUnit.SECONDS) || flite.exitValue() != 0) {
-                throw new IllegalStateException("flite failed (install it: make tools): " + output);
-            }
-            try (AudioInputStream in = AudioSystem.getAudioInputStream(wav.toFile())) {
-                int rate = (int) in.getFormat().getSampleRate();
-                short[] samples = Pcm16.fromBytes(in.readAllBytes());
-                return Resampler.convert(samples, rate, 16_000);
-            }
-        } finally {
-            Files.deleteIfExists(wav);
-        }
+        return Pcm16.fromBytes(FliteSpeech.pcm16k(text));
     }
 
     public static short[] concat(short[]... parts) {
