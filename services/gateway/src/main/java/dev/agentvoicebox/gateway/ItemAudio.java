@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.BinaryNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -49,14 +50,15 @@ final class ItemAudio {
         this.budgetBytes = budgetBytes;
     }
 
-    /** Takes the {@code audio} out of each input_audio part of {@code item} (checked base64) and keeps it. */
+    /** Takes the {@code audio} out of each input_audio part of a normalized {@code item} and keeps it. */
     void keepFrom(ObjectNode item) {
         String itemId = item.path("id").asText();
         JsonNode content = item.path("content");
         for (int i = 0; i < content.size(); i++) {
             if (content.get(i) instanceof ObjectNode part && "input_audio".equals(part.path("type").asText())
-                    && part.path("audio").isTextual()) {
-                append(itemId, i, Base64.getDecoder().decode(part.remove("audio").asText()), 0);
+                    && part.get("audio") instanceof BinaryNode audio) {
+                part.remove("audio");
+                append(itemId, i, audio.binaryValue(), 0);
             }
         }
     }

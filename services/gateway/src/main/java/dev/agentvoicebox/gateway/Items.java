@@ -91,11 +91,11 @@ final class Items {
                     String audioAt = Fields.join(partAt, "audio");
                     String audio = Fields.string(part.get("audio"), audioAt);
                     try {
-                        java.util.Base64.getDecoder().decode(audio);
+                        // Decoded once here; a binary node writes itself back as base64 wherever it is sent.
+                        normalized.put("audio", java.util.Base64.getDecoder().decode(audio));
                     } catch (IllegalArgumentException e) {
                         throw RealtimeError.invalidValue(audioAt, "Invalid '" + audioAt + "': expected base64-encoded audio.");
                     }
-                    normalized.put("audio", audio);
                 }
                 normalized.put("transcript", part.has("transcript") && !part.get("transcript").isNull()
                         ? Fields.string(part.get("transcript"), Fields.join(partAt, "transcript")) : null);

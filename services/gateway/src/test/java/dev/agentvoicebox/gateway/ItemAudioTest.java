@@ -16,7 +16,9 @@ class ItemAudioTest {
 
     private static ObjectNode audioItem(String id, String audio) {
         ObjectNode item = Json.object().put("id", id).put("type", "message").put("role", "user");
-        item.putArray("content").addObject().put("type", "input_audio").put("audio", audio).put("transcript", "t");
+        // as Items.normalize leaves it: the audio decoded into a binary node
+        item.putArray("content").addObject().put("type", "input_audio").put("audio", Base64.getDecoder().decode(audio))
+                .put("transcript", "t");
         return item;
     }
 
