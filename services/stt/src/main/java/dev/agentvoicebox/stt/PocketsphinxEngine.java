@@ -9,12 +9,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 import dev.agentvoicebox.platform.Cancellation;
 import dev.agentvoicebox.platform.JobException;
+import dev.agentvoicebox.platform.ProcessDeadline;
 
 /**
  * CMU pocketsphinx (Debian {@code pocketsphinx} + {@code pocketsphinx-en-us}) as a child process:
@@ -83,12 +83,7 @@ final class PocketsphinxEngine implements Engine {
             }
             Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
             cancel.onCancel(process::destroyForcibly);
-            AtomicBoolean timedOut = new AtomicBoolean();
-            process.onExit().orTimeout(timeoutMs, TimeUnit.MILLISECONDS).exceptionally(e -> {
-                timedOut.set(true);
-                process.destroyForcibly();
-                return null;
-            });
+            ProcessDeadline deadline = ProcessDeadline.of(process, timeoutMs);
             // It prints (and flushes) a line per utterance as it decodes, so each goes out at once.
             StringBuilder transcript = new StringBuilder();
             try (BufferedReader lines = new BufferedReader(
@@ -103,7 +98,7 @@ final class PocketsphinxEngine implements Engine {
                 }
             }
             process.waitFor();
-            if (timedOut.get()) {
+            if (deadline.passed()) {
                 throw new JobException(JobException.TIMEOUT, "Transcription took too long.");
             }
             if (cancel.cancelled()) {

@@ -7,6 +7,7 @@ import java.util.List;
 
 import dev.agentvoicebox.platform.Cancellation;
 import dev.agentvoicebox.platform.JobException;
+import dev.agentvoicebox.platform.ProcessDeadline;
 
 /**
  * espeak-ng (Debian) as a child process: text on stdin ({@code --stdin}, so text that starts with a
@@ -52,6 +53,7 @@ final class EspeakEngine implements Engine {
             throw new JobException(JobException.UNAVAILABLE, "The espeak voice is not installed.");
         }
         cancel.onCancel(process::destroyForcibly);
+        ProcessDeadline deadline = ProcessDeadline.of(process, timeoutMs);
         try {
             try (OutputStream stdin = process.getOutputStream()) {
                 stdin.write(text.getBytes(StandardCharsets.UTF_8));
@@ -64,9 +66,12 @@ final class EspeakEngine implements Engine {
             if (cancel.cancelled()) {
                 return;
             }
-            process.destroyForcibly();
-            throw new JobException(JobException.UPSTREAM_ERROR, "The espeak voice failed.");
+            if (!deadline.passed()) {
+                process.destroyForcibly();
+                throw new JobException(JobException.UPSTREAM_ERROR, "The espeak voice failed.");
+            }
+            // killed for running too long: finish says so
         }
-        Processes.finish(process, "espeak", timeoutMs, cancel);
+        Processes.finish(process, "espeak", deadline, cancel);
     }
 }

@@ -8,6 +8,7 @@ import java.util.List;
 
 import dev.agentvoicebox.platform.Cancellation;
 import dev.agentvoicebox.platform.JobException;
+import dev.agentvoicebox.platform.ProcessDeadline;
 
 /**
  * flite (Debian) as a child process. flite seeks in its output, so it writes a temporary WAV that is
@@ -52,7 +53,7 @@ final class FliteEngine implements Engine {
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .start();
             cancel.onCancel(process::destroyForcibly);
-            Processes.finish(process, "flite", timeoutMs, cancel);
+            Processes.finish(process, "flite", ProcessDeadline.of(process, timeoutMs), cancel);
             if (cancel.cancelled()) {
                 return;
             }

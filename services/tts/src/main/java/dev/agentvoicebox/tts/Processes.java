@@ -5,6 +5,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.agentvoicebox.platform.Cancellation;
 import dev.agentvoicebox.platform.JobException;
+import dev.agentvoicebox.platform.ProcessDeadline;
 
 /** Child-process helpers shared by the process engines. */
 final class Processes {
@@ -25,11 +26,11 @@ final class Processes {
         }
     }
 
-    /** Waits for a finished engine process and turns its exit into an error the client may see. */
-    static void finish(Process process, String engine, long timeoutMs, Cancellation cancel)
+    /** Waits for an engine process (its deadline kills it if need be) and turns its exit into an error the client may see. */
+    static void finish(Process process, String engine, ProcessDeadline deadline, Cancellation cancel)
             throws JobException, InterruptedException {
-        if (!process.waitFor(timeoutMs, TimeUnit.MILLISECONDS)) {
-            process.destroyForcibly();
+        process.waitFor();
+        if (deadline.passed()) {
             throw new JobException(JobException.TIMEOUT, "Speech synthesis took too long.");
         }
         if (!cancel.cancelled() && process.exitValue() != 0) {

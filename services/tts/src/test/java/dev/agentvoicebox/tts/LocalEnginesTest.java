@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 import dev.agentvoicebox.platform.JobException;
@@ -47,6 +48,18 @@ class LocalEnginesTest {
         Audio audio = new Audio();
         new EspeakEngine("espeak-ng", 30_000).synthesize("--version is not an option here", "en-us", 1.0, audio, Audio.NEVER);
         assertTrue(audio.seconds() > 1, "spoke it: " + audio.seconds());
+    }
+
+    @Test
+    void anEspeakThatHangsWithoutWritingIsKilledAtItsTimeout() throws Exception {
+        Path dir = Files.createDirectories(Path.of("target", "tmp"));
+        Path hangs = dir.resolve("espeak-that-hangs.sh");
+        Files.writeString(hangs, "#!/bin/sh\nexec sleep 30\n");
+        hangs.toFile().setExecutable(true);
+        EspeakEngine engine = new EspeakEngine(hangs.toString(), 300);
+        JobException e = assertThrows(JobException.class,
+                () -> engine.synthesize(SENTENCE, "en-us", 1.0, new Audio(), Audio.NEVER));
+        assertEquals(JobException.TIMEOUT, e.code());
     }
 
     @Test
