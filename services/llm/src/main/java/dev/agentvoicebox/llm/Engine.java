@@ -1,5 +1,6 @@
 package dev.agentvoicebox.llm;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.agentvoicebox.platform.JobException;
@@ -23,6 +24,15 @@ interface Engine extends AutoCloseable {
 
     @Override
     default void close() {
+    }
+
+    /** The request's {@code messages}, for the engines that read them themselves; refused when empty. */
+    static JsonNode messages(ObjectNode request) throws JobException {
+        JsonNode messages = request.path("messages");
+        if (!messages.isArray() || messages.isEmpty()) {
+            throw new JobException(JobException.INVALID_REQUEST, "messages must be a non-empty array");
+        }
+        return messages;
     }
 
     /** Where an engine sends its pieces; the worker turns them into result envelopes. */

@@ -76,10 +76,7 @@ final class LlamaEngine implements Engine {
 
     @Override
     public Completion stream(ObjectNode request, Output output, Cancellation cancellation) throws JobException {
-        JsonNode messages = request.path("messages");
-        if (!messages.isArray() || messages.isEmpty()) {
-            throw new JobException(JobException.INVALID_REQUEST, "messages must be a non-empty array");
-        }
+        JsonNode messages = Engine.messages(request);
         StringBuilder system = new StringBuilder();
         List<Pair<String, String>> turns = new ArrayList<>();
         for (JsonNode message : messages) {

@@ -62,10 +62,7 @@ final class ScriptedEngine implements Engine {
 
     @Override
     public Completion stream(ObjectNode request, Output output, Cancellation cancellation) throws JobException {
-        JsonNode messages = request.path("messages");
-        if (!messages.isArray() || messages.isEmpty()) {
-            throw new JobException(JobException.INVALID_REQUEST, "messages must be a non-empty array");
-        }
+        JsonNode messages = Engine.messages(request);
         long inputTokens = approximateInputTokens(messages);
         JsonNode last = messages.get(messages.size() - 1);
         String role = last.path("role").asText("");
