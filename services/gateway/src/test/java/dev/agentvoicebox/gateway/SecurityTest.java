@@ -9,6 +9,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicReference;
+
+import dev.agentvoicebox.platform.testing.Poll;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -57,8 +60,28 @@ class SecurityTest {
     }
 
     private static int refusedStatus(Runnable connect) {
+        return refusal(connect).statusCode();
+    }
+
+    /** The HTTP answer to a handshake that must be refused. */
+    private static HttpResponse<?> refusal(Runnable connect) {
         CompletionException refused = assertThrows(CompletionException.class, connect::run);
-        return assertInstanceOf(WebSocketHandshakeException.class, refused.getCause()).getResponse().statusCode();
+        return assertInstanceOf(WebSocketHandshakeException.class, refused.getCause()).getResponse();
+    }
+
+    /** A session on {@code port} once a handshake is admitted again, within 5 s. */
+    private static RealtimeClient openOnceAdmitted(int port, String key, String what) {
+        AtomicReference<RealtimeClient> opened = new AtomicReference<>();
+        Poll.until(Duration.ofSeconds(5), () -> {
+            try {
+                opened.set(RealtimeClient.connect(port, key));
+                return true;
+            } catch (CompletionException refused) {
+                return false;
+            }
+        }, what);
+        opened.get().await("conversation.created");
+        return opened.get();
     }
 
     private HttpResponse<String> get(String path, String key, Map<String, String> headers) throws Exception {
@@ -187,17 +210,7 @@ class SecurityTest {
             assertEquals(429, refusedStatus(() -> RealtimeClient.connect(gateway.port(), key)),
                     "the free tier holds two sessions");
             first.close();
-            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-            RealtimeClient third = null;
-            while (third == null && System.nanoTime() < deadline) {
-                try {
-                    third = open(key);
-                } catch (CompletionException e) {
-                    Thread.onSpinWait();
-                }
-            }
-            assertTrue(third != null, "a closed session frees its slot");
-            third.close();
+            openOnceAdmitted(gateway.port(), key, "a closed session frees its slot").close();
         }
     }
 
@@ -206,26 +219,13 @@ class SecurityTest {
         try (Gateway small = harness.start("gw-small", Duration.ofHours(1), Duration.ofSeconds(30), Duration.ofSeconds(30), 1);
              RealtimeClient only = RealtimeClient.connect(small.port(), stack.devKey)) {
             only.await("conversation.created");
-            CompletionException refused = assertThrows(CompletionException.class,
-                    () -> RealtimeClient.connect(small.port(), stack.devKey));
-            HttpResponse<?> answer = assertInstanceOf(WebSocketHandshakeException.class, refused.getCause()).getResponse();
+            HttpResponse<?> answer = refusal(() -> RealtimeClient.connect(small.port(), stack.devKey));
             assertEquals(503, answer.statusCode());
             assertEquals("5", answer.headers().firstValue("Retry-After").orElse(""));
             assertTrue(String.valueOf(answer.body()).contains("server_overloaded"), String.valueOf(answer.body()));
 
             only.close();
-            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-            RealtimeClient next = null;
-            while (next == null && System.nanoTime() < deadline) {
-                try {
-                    next = RealtimeClient.connect(small.port(), stack.devKey);
-                } catch (CompletionException e) {
-                    Thread.onSpinWait();
-                }
-            }
-            assertTrue(next != null, "a closed session frees the instance's slot");
-            next.await("conversation.created");
-            next.close();
+            openOnceAdmitted(small.port(), stack.devKey, "a closed session frees the instance's slot").close();
         }
     }
 
