@@ -20,13 +20,9 @@ class RedisOutageTest {
     @Test
     void newSessionsGet503AndTheLiveOneStaysOpen() throws Exception {
         SecureStack stack = SecureStack.shared();
-        GatewaySettings shared = stack.gateway("gw-outage", Duration.ofHours(1), Duration.ofSeconds(30),
-                Duration.ofSeconds(30), 1000);
         try (RedisServer own = RedisServer.start(); Telemetry telemetry = Telemetry.start("gateway-test")) {
-            GatewaySettings settings = new GatewaySettings(shared.host(), 0, null, null, own.url(), shared.instanceId(),
-                    shared.defaultModel(), shared.sessionMaxDuration(), shared.responseIdleTimeout(), shared.vadModel(),
-                    shared.edgeMode(), shared.opaGrpc(), shared.opaUrl(), shared.tenantsUrl(), null, shared.accessRecheck(),
-                    shared.itemAudioBytes(), shared.maxSessions());
+            GatewaySettings settings = stack.gateway(own.url(), "gw-outage", Duration.ofHours(1), Duration.ofSeconds(30),
+                    Duration.ofSeconds(30), 1000);
             try (Gateway gateway = new Gateway(settings, telemetry).start();
                  RealtimeClient live = RealtimeClient.connect(gateway.port(), stack.devKey)) {
                 live.await("conversation.created");

@@ -74,7 +74,13 @@ final class SecureStack {
     /** Settings of a gateway instance on a free port, plain HTTP, checking everything against this stack. */
     GatewaySettings gateway(String instanceId, Duration sessionMax, Duration responseIdle, Duration accessRecheck,
                             int maxSessions) {
-        return new GatewaySettings("127.0.0.1", 0, null, null, redis.url(), instanceId, "gpt-realtime", sessionMax,
+        return gateway(redis.url(), instanceId, sessionMax, responseIdle, accessRecheck, maxSessions);
+    }
+
+    /** The same, with its sessions, streams and limits in the Redis at {@code redisUrl}. */
+    GatewaySettings gateway(String redisUrl, String instanceId, Duration sessionMax, Duration responseIdle,
+                            Duration accessRecheck, int maxSessions) {
+        return new GatewaySettings("127.0.0.1", 0, null, null, redisUrl, instanceId, "gpt-realtime", sessionMax,
                 responseIdle, GatewayHarness.VAD_MODEL, "self", "127.0.0.1:" + grpcPort,
                 URI.create("http://127.0.0.1:" + opa.restPort), URI.create("http://127.0.0.1:" + tenants.port()),
                 null, accessRecheck, 16L * 1024 * 1024, maxSessions);
