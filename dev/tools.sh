@@ -38,7 +38,7 @@ BIN_DIR="$ROOT/.avb/bin"
 did=()        # what this run changed, printed at the end
 apt_updated=no
 
-installed_version() { dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null | awk '$3 == "installed" {print $4}'; }
+installed_version() { { dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null || true; } | awk '$3 == "installed" {print $4}'; }
 
 apt_update_once() {
   if [[ $apt_updated == no ]]; then
