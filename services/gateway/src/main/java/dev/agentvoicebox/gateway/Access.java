@@ -1,9 +1,6 @@
 package dev.agentvoicebox.gateway;
 
-import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentvoicebox.platform.auth.InvalidKeyException;
 import dev.agentvoicebox.platform.auth.KeyClaims;
 import dev.agentvoicebox.platform.auth.KeyVerifier;
@@ -13,10 +10,11 @@ import dev.agentvoicebox.platform.edge.EdgeDecision;
 import dev.agentvoicebox.platform.edge.EdgeIdentity;
 import dev.agentvoicebox.platform.limits.RateLimiter;
 import dev.agentvoicebox.platform.policy.SessionPolicy;
-
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.http.Headers;
 import io.helidon.http.HttpPrologue;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Who may do what: the edge decision (OPA through ext_authz, or the mesh's injected identity), the
@@ -31,8 +29,8 @@ public final class Access implements AutoCloseable {
     private final ConcurrentHashMap<String, Admission> admitted = new ConcurrentHashMap<>();
     private static final long ADMISSION_TTL_NANOS = TimeUnit.SECONDS.toNanos(30);
 
-    public Access(EdgeAuthz edge, KeyVerifier verifier, Revocations revocations, SessionPolicy policy,
-                  RateLimiter limiter) {
+    public Access(
+            EdgeAuthz edge, KeyVerifier verifier, Revocations revocations, SessionPolicy policy, RateLimiter limiter) {
         this.edge = edge;
         this.verifier = verifier;
         this.revocations = revocations;
@@ -75,8 +73,7 @@ public final class Access implements AutoCloseable {
         return Optional.ofNullable(admission).map(Admission::decision);
     }
 
-    private record Admission(EdgeDecision decision, long atNanos) {
-    }
+    private record Admission(EdgeDecision decision, long atNanos) {}
 
     /**
      * The caller an allowed handshake is for. A client secret's session settings and parent key come
@@ -100,8 +97,8 @@ public final class Access implements AutoCloseable {
                 return Optional.empty();
             }
         }
-        return Optional.of(new Caller(identity.tenant(), identity.project(), identity.tier(),
-                identity.keyId(), parent, sessionDefaults));
+        return Optional.of(new Caller(
+                identity.tenant(), identity.project(), identity.tier(), identity.keyId(), parent, sessionDefaults));
     }
 
     /** True when the caller's key, or the key that minted its client secret, has been revoked. */

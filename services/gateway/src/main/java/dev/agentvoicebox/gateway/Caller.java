@@ -9,6 +9,5 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param parentKeyId     for a client secret, the jti of the key that minted it (revoking either ends the session)
  * @param sessionDefaults session settings a client secret carries, or null
  */
-public record Caller(String tenantId, String projectId, String tier, String keyId, String parentKeyId,
-                     ObjectNode sessionDefaults) {
-}
+public record Caller(
+        String tenantId, String projectId, String tier, String keyId, String parentKeyId, ObjectNode sessionDefaults) {}

@@ -1,21 +1,24 @@
 package dev.agentvoicebox.gateway;
 
-import java.util.List;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
 
 /**
  * Builds the {@code llm.request} payload (a Chat Completions body, see services/protocol) from a
  * response's context items and effective settings.
  */
 final class ChatRequest {
-    private ChatRequest() {
-    }
+    private ChatRequest() {}
 
-    static ObjectNode build(String instructions, List<ObjectNode> context, JsonNode tools, JsonNode toolChoice,
-                            JsonNode maxOutputTokens, JsonNode temperature) {
+    static ObjectNode build(
+            String instructions,
+            List<ObjectNode> context,
+            JsonNode tools,
+            JsonNode toolChoice,
+            JsonNode maxOutputTokens,
+            JsonNode temperature) {
         ObjectNode body = Json.object();
         body.put("model", "");
         ArrayNode messages = body.putArray("messages");
@@ -57,13 +60,17 @@ final class ChatRequest {
         if (tools != null && tools.isArray() && !tools.isEmpty()) {
             ArrayNode chatTools = body.putArray("tools");
             for (JsonNode tool : tools) {
-                ObjectNode function = chatTools.addObject().put("type", "function").putObject("function");
+                ObjectNode function =
+                        chatTools.addObject().put("type", "function").putObject("function");
                 function.put("name", tool.path("name").asText());
                 if (tool.has("description")) {
                     function.put("description", tool.get("description").asText());
                 }
-                function.set("parameters", tool.has("parameters")
-                        ? tool.get("parameters").deepCopy() : Json.object().put("type", "object"));
+                function.set(
+                        "parameters",
+                        tool.has("parameters")
+                                ? tool.get("parameters").deepCopy()
+                                : Json.object().put("type", "object"));
             }
             body.set("tool_choice", chatToolChoice(toolChoice));
         }

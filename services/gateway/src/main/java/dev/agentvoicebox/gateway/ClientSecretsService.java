@@ -1,15 +1,9 @@
 package dev.agentvoicebox.gateway;
 
-import java.util.Optional;
-import java.util.Set;
-import java.util.function.BiFunction;
-import java.util.function.Function;
-
-import dev.agentvoicebox.platform.edge.EdgeIdentity;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.platform.edge.EdgeIdentity;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
@@ -17,6 +11,10 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * Ephemeral client secrets: {@code POST /v1/realtime/client_secrets} (GA) and the beta
@@ -36,45 +34,54 @@ final class ClientSecretsService implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.post("/client_secrets", this::createGa)
-                .post("/sessions", this::createBeta);
+        rules.post("/client_secrets", this::createGa).post("/sessions", this::createBeta);
     }
 
     private void createGa(ServerRequest request, ServerResponse response) {
-        issue(request, response, body -> {
-            Fields.onlyKnown(body, "", Set.of("expires_after", "session"));
-            ObjectNode requested = body.hasNonNull("session") ? Fields.object(body.get("session"), "session")
-                    : Json.object();
-            return new Request(requested, ttl(body.get("expires_after")));
-        }, (session, secret) -> {
-            ObjectNode result = Json.object();
-            result.put("value", secret.path("value").asText());
-            result.put("expires_at", secret.path("expires_at").asLong());
-            result.set("session", session.toJson());
-            return result;
-        });
+        issue(
+                request,
+                response,
+                body -> {
+                    Fields.onlyKnown(body, "", Set.of("expires_after", "session"));
+                    ObjectNode requested =
+                            body.hasNonNull("session") ? Fields.object(body.get("session"), "session") : Json.object();
+                    return new Request(requested, ttl(body.get("expires_after")));
+                },
+                (session, secret) -> {
+                    ObjectNode result = Json.object();
+                    result.put("value", secret.path("value").asText());
+                    result.put("expires_at", secret.path("expires_at").asLong());
+                    result.set("session", session.toJson());
+                    return result;
+                });
     }
 
     private void createBeta(ServerRequest request, ServerResponse response) {
-        issue(request, response, body -> new Request(Dialect.BETA.sessionConfig(body), BETA_TTL_SECONDS),
+        issue(
+                request,
+                response,
+                body -> new Request(Dialect.BETA.sessionConfig(body), BETA_TTL_SECONDS),
                 (session, secret) -> {
                     ObjectNode result = Dialect.BETA.session(session.toJson());
-                    result.putObject("client_secret").put("value", secret.path("value").asText())
+                    result.putObject("client_secret")
+                            .put("value", secret.path("value").asText())
                             .put("expires_at", secret.path("expires_at").asLong());
                     return result;
                 });
     }
 
     /** What a request asks for: GA session settings and the secret's lifetime. */
-    private record Request(ObjectNode session, long ttlSeconds) {
-    }
+    private record Request(ObjectNode session, long ttlSeconds) {}
 
     /**
      * The one way both endpoints issue a secret: read the request in its dialect, check the settings
      * by the session's rules, have tenants sign it, answer in the dialect's shape.
      */
-    private void issue(ServerRequest request, ServerResponse response, Function<ObjectNode, Request> read,
-                       BiFunction<SessionConfig, JsonNode, ObjectNode> answer) {
+    private void issue(
+            ServerRequest request,
+            ServerResponse response,
+            Function<ObjectNode, Request> read,
+            BiFunction<SessionConfig, JsonNode, ObjectNode> answer) {
         Optional<EdgeIdentity> caller = HttpErrors.identity(request, response);
         Optional<ObjectNode> body = caller.isEmpty() ? Optional.empty() : HttpErrors.body(request, response);
         if (body.isEmpty()) {
@@ -83,9 +90,10 @@ final class ClientSecretsService implements HttpService {
         try {
             Request asked = read.apply(body.get());
             SessionConfig session = validated(asked.session());
-            String authorization = request.headers().first(HeaderNames.AUTHORIZATION).orElse("");
-            TenantsClient.Answer minted = gateway.tenants().mintClientSecret(authorization, caller.get().tenant(),
-                    asked.ttlSeconds(), asked.session());
+            String authorization =
+                    request.headers().first(HeaderNames.AUTHORIZATION).orElse("");
+            TenantsClient.Answer minted = gateway.tenants()
+                    .mintClientSecret(authorization, caller.get().tenant(), asked.ttlSeconds(), asked.session());
             if (minted.status() != 200) {
                 relay(response, minted);
                 return;
@@ -94,8 +102,13 @@ final class ClientSecretsService implements HttpService {
         } catch (RealtimeError e) {
             HttpErrors.send(response, e);
         } catch (JsonProcessingException e) {
-            HttpErrors.send(response, Status.BAD_GATEWAY_502, "server_error", "bad_gateway",
-                    "The tenants service answered unreadably.", null);
+            HttpErrors.send(
+                    response,
+                    Status.BAD_GATEWAY_502,
+                    "server_error",
+                    "bad_gateway",
+                    "The tenants service answered unreadably.",
+                    null);
         }
     }
 
@@ -107,8 +120,12 @@ final class ClientSecretsService implements HttpService {
 
     /** The settings as the session they would make, checked by the same rules as session.update. */
     private SessionConfig validated(ObjectNode requested) {
-        SessionConfig session = SessionConfig.defaults(Ids.session(), gateway.settings().defaultModel(),
-                System.currentTimeMillis() / 1000 + gateway.settings().sessionMaxDuration().toSeconds(), "");
+        SessionConfig session = SessionConfig.defaults(
+                Ids.session(),
+                gateway.settings().defaultModel(),
+                System.currentTimeMillis() / 1000
+                        + gateway.settings().sessionMaxDuration().toSeconds(),
+                "");
         session.apply(requested);
         return session;
     }

@@ -1,12 +1,11 @@
 package dev.agentvoicebox.gateway;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** The default conversation: items in order, addressable by id. */
 public final class Conversation {
@@ -47,8 +46,8 @@ public final class Conversation {
         } else {
             index = indexOf(previousItemId) + 1;
             if (index == 0) {
-                throw RealtimeError.invalidValue("previous_item_id",
-                        "Previous item with id '" + previousItemId + "' not found.");
+                throw RealtimeError.invalidValue(
+                        "previous_item_id", "Previous item with id '" + previousItemId + "' not found.");
             }
         }
         items.add(index, item);
@@ -83,8 +82,9 @@ public final class Conversation {
     }
 
     public boolean hasFunctionCall(String callId) {
-        return items.stream().anyMatch(i -> "function_call".equals(i.path("type").asText())
-                && callId.equals(i.path("call_id").asText()));
+        return items.stream()
+                .anyMatch(i -> "function_call".equals(i.path("type").asText())
+                        && callId.equals(i.path("call_id").asText()));
     }
 
     private int indexOf(String itemId) {

@@ -1,18 +1,16 @@
 package dev.agentvoicebox.gateway;
 
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Headers;
+import io.helidon.webserver.websocket.WsUpgrader;
 import java.util.ArrayList;
 import java.util.List;
-
-import io.helidon.http.HeaderNames;
-import io.helidon.webserver.websocket.WsUpgrader;
-import io.helidon.http.Headers;
 
 /** Where a client may put its key: the three places the OpenAI Realtime clients use. */
 final class Credentials {
     static final String KEY_SUBPROTOCOL_PREFIX = "openai-insecure-api-key.";
 
-    private Credentials() {
-    }
+    private Credentials() {}
 
     static List<String> subprotocols(Headers headers) {
         List<String> protocols = new ArrayList<>();

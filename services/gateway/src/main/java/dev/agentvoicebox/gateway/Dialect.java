@@ -1,10 +1,9 @@
 package dev.agentvoicebox.gateway;
 
-import java.util.Map;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Map;
 
 /**
  * The wire shape a client speaks. The session works in the GA shape; the retired beta shape
@@ -51,8 +50,7 @@ public enum Dialect {
                         betaItemIn(item);
                     }
                 }
-                default -> {
-                }
+                default -> {}
             }
             return event;
         }
@@ -69,10 +67,9 @@ public enum Dialect {
                     return null;
                 }
                 case "session.created", "session.updated" ->
-                        event.set("session", session((ObjectNode) event.get("session")));
+                    event.set("session", session((ObjectNode) event.get("session")));
                 case "response.created", "response.done" -> betaResponseOut((ObjectNode) event.get("response"));
-                default -> {
-                }
+                default -> {}
             }
             if (event.get("item") instanceof ObjectNode item) {
                 betaItemOut(item);
@@ -102,7 +99,8 @@ public enum Dialect {
             beta.put("input_audio_format", betaFormat(input.path("format")));
             beta.put("output_audio_format", betaFormat(output.path("format")));
             beta.set("input_audio_transcription", input.path("transcription").deepCopy());
-            beta.set("input_audio_noise_reduction", input.path("noise_reduction").deepCopy());
+            beta.set(
+                    "input_audio_noise_reduction", input.path("noise_reduction").deepCopy());
             beta.set("turn_detection", input.path("turn_detection").deepCopy());
             beta.put("speed", output.path("speed").asDouble(1.0));
             beta.set("tools", ga.path("tools").deepCopy());
@@ -146,8 +144,8 @@ public enum Dialect {
             "response.output_audio_transcript.delta", "response.audio_transcript.delta",
             "response.output_audio_transcript.done", "response.audio_transcript.done");
 
-    private static final Map<String, String> BETA_FORMATS = Map.of(
-            "pcm16", "audio/pcm", "g711_ulaw", "audio/pcmu", "g711_alaw", "audio/pcma");
+    private static final Map<String, String> BETA_FORMATS =
+            Map.of("pcm16", "audio/pcm", "g711_ulaw", "audio/pcmu", "g711_alaw", "audio/pcma");
 
     /** Client event to GA shape, in place; returns the event. */
     abstract ObjectNode inbound(ObjectNode event);
@@ -201,7 +199,8 @@ public enum Dialect {
     private static void betaItemIn(ObjectNode item) {
         if (item.get("content") instanceof ArrayNode content) {
             content.forEach(part -> {
-                if (part instanceof ObjectNode object && "text".equals(object.path("type").asText())) {
+                if (part instanceof ObjectNode object
+                        && "text".equals(object.path("type").asText())) {
                     object.put("type", "output_text");
                 }
             });

@@ -1,16 +1,13 @@
 package dev.agentvoicebox.gateway;
 
-import java.util.List;
-
-import dev.agentvoicebox.platform.limits.LimitOutcome;
-
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.platform.limits.LimitOutcome;
+import java.util.List;
 
 /** Server event skeletons: every server event has a type and a fresh event id. */
 final class Events {
-    private Events() {
-    }
+    private Events() {}
 
     static ObjectNode event(String type) {
         ObjectNode event = Json.object();
@@ -50,6 +47,9 @@ final class Events {
 
     /** The {@code status_details.error} of a failed response. */
     static ObjectNode failure(String code, String message) {
-        return Json.object().put("type", RealtimeError.SERVER_ERROR).put("code", code).put("message", message);
+        return Json.object()
+                .put("type", RealtimeError.SERVER_ERROR)
+                .put("code", code)
+                .put("message", message);
     }
 }

@@ -1,18 +1,16 @@
 package dev.agentvoicebox.gateway;
 
-import java.util.Iterator;
-import java.util.Set;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Iterator;
+import java.util.Set;
 
 /**
  * Checks for client JSON that name the offending parameter by its full path
  * ({@code session.audio.input.format.type}), the way the Realtime API reports errors.
  */
 final class Fields {
-    private Fields() {
-    }
+    private Fields() {}
 
     static ObjectNode object(JsonNode node, String path) {
         if (node == null || !node.isObject()) {
@@ -53,8 +51,15 @@ final class Fields {
     static String oneOf(JsonNode value, String path, Set<String> allowed) {
         String text = string(value, path);
         if (!allowed.contains(text)) {
-            throw RealtimeError.invalidValue(path, "Invalid value: '" + text + "'. Supported values are: "
-                    + String.join(", ", allowed.stream().sorted().map(v -> "'" + v + "'").toList()) + ".");
+            throw RealtimeError.invalidValue(
+                    path,
+                    "Invalid value: '" + text + "'. Supported values are: "
+                            + String.join(
+                                    ", ",
+                                    allowed.stream()
+                                            .sorted()
+                                            .map(v -> "'" + v + "'")
+                                            .toList()) + ".");
         }
         return text;
     }
@@ -72,8 +77,10 @@ final class Fields {
         }
         double number = value.doubleValue();
         if (number < min || number > max) {
-            throw RealtimeError.invalidValue(path, "Invalid '" + path + "': " + value
-                    + " is out of range; expected a value between " + trim(min) + " and " + trim(max) + ".");
+            throw RealtimeError.invalidValue(
+                    path,
+                    "Invalid '" + path + "': " + value + " is out of range; expected a value between " + trim(min)
+                            + " and " + trim(max) + ".");
         }
         return number;
     }

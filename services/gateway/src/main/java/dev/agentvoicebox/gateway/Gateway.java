@@ -1,5 +1,18 @@
 package dev.agentvoicebox.gateway;
 
+import dev.agentvoicebox.gateway.audio.VadEngine;
+import dev.agentvoicebox.gateway.audio.VadEngines;
+import dev.agentvoicebox.platform.RedisConnections;
+import dev.agentvoicebox.platform.Servers;
+import dev.agentvoicebox.platform.Telemetry;
+import dev.agentvoicebox.platform.auth.KeyVerifier;
+import dev.agentvoicebox.platform.auth.Revocations;
+import dev.agentvoicebox.platform.edge.EdgeAuthz;
+import dev.agentvoicebox.platform.limits.RateLimiter;
+import dev.agentvoicebox.platform.policy.SessionPolicy;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.websocket.WsConfig;
+import io.helidon.webserver.websocket.WsRouting;
 import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
@@ -7,21 +20,6 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-
-import dev.agentvoicebox.gateway.audio.VadEngine;
-import dev.agentvoicebox.gateway.audio.VadEngines;
-import dev.agentvoicebox.platform.RedisConnections;
-import dev.agentvoicebox.platform.Servers;
-import dev.agentvoicebox.platform.auth.KeyVerifier;
-import dev.agentvoicebox.platform.auth.Revocations;
-import dev.agentvoicebox.platform.edge.EdgeAuthz;
-import dev.agentvoicebox.platform.limits.RateLimiter;
-import dev.agentvoicebox.platform.policy.SessionPolicy;
-import dev.agentvoicebox.platform.Telemetry;
-
-import io.helidon.webserver.WebServer;
-import io.helidon.webserver.websocket.WsConfig;
-import io.helidon.webserver.websocket.WsRouting;
 
 /** The gateway's object graph: what {@link Main} builds and tests start on a free port. */
 public final class Gateway implements AutoCloseable {
@@ -44,27 +42,43 @@ public final class Gateway implements AutoCloseable {
         this.redis = new RedisConnections(settings.redisUrl());
         this.store = new SessionStore(redis.shared());
         HttpClient http = Trust.httpClient(settings.trustedCa());
-        this.access = new Access(edge(settings),
-                KeyVerifier.fromJwksUrl(settings.tenantsUrl().resolve("/.well-known/jwks.json"),
-                        Trust.sslContext(settings.trustedCa()), Revocations.redis(redis.shared())),
+        this.access = new Access(
+                edge(settings),
+                KeyVerifier.fromJwksUrl(
+                        settings.tenantsUrl().resolve("/.well-known/jwks.json"),
+                        Trust.sslContext(settings.trustedCa()),
+                        Revocations.redis(redis.shared())),
                 Revocations.redis(redis.shared()),
-                new SessionPolicy(settings.opaUrl(), http, Duration.ofSeconds(60), Duration.ofSeconds(5), Clock.systemUTC()),
+                new SessionPolicy(
+                        settings.opaUrl(), http, Duration.ofSeconds(60), Duration.ofSeconds(5), Clock.systemUTC()),
                 new RateLimiter(redis.shared(), Clock.systemUTC()));
         this.tenants = new TenantsClient(settings.tenantsUrl(), http);
-        this.timers = Executors.newScheduledThreadPool(1, Thread.ofVirtual().name("gateway-timers").factory());
+        this.timers = Executors.newScheduledThreadPool(
+                1, Thread.ofVirtual().name("gateway-timers").factory());
         this.results = new ResultReader(redis, registry, settings.instanceId());
         this.vadEngine = VadEngines.load(settings.vadModel());
-        this.wiring = new RealtimeSession.Wiring(store, new Workers(redis.shared()), timers,
-                telemetry.tracer(), settings.instanceId(), settings.sessionMaxDuration(),
-                settings.responseIdleTimeout(), vadEngine, access, settings.accessRecheck(), settings.itemAudioBytes());
+        this.wiring = new RealtimeSession.Wiring(
+                store,
+                new Workers(redis.shared()),
+                timers,
+                telemetry.tracer(),
+                settings.instanceId(),
+                settings.sessionMaxDuration(),
+                settings.responseIdleTimeout(),
+                vadEngine,
+                access,
+                settings.accessRecheck(),
+                settings.itemAudioBytes());
         timers.scheduleAtFixedRate(this::heartbeat, 10, 10, TimeUnit.SECONDS);
     }
 
     public Gateway start() {
         server = Servers.listener(settings.host(), settings.port(), redis, settings.tlsCert(), settings.tlsKey())
-                .addProtocol(WsConfig.builder().name("websocket")
+                .addProtocol(WsConfig.builder()
+                        .name("websocket")
                         // Above the 15 MiB event cap, so an oversized event gets an error event, not a drop.
-                        .maxFrameLength(RealtimeEndpoint.MAX_EVENT_BYTES + 1024 * 1024).build())
+                        .maxFrameLength(RealtimeEndpoint.MAX_EVENT_BYTES + 1024 * 1024)
+                        .build())
                 .routing(routing -> Main.routing(routing, this))
                 .addRouting(WsRouting.builder().endpoint("/v1/realtime", () -> new RealtimeEndpoint(this)))
                 .build()

@@ -1,12 +1,11 @@
 package dev.agentvoicebox.gateway;
 
+import dev.agentvoicebox.gateway.audio.VadEngines;
+import dev.agentvoicebox.platform.Settings;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
-
-import dev.agentvoicebox.gateway.audio.VadEngines;
-import dev.agentvoicebox.platform.Settings;
 
 /** The gateway's settings, each from its {@code AVB_*} variable or {@code app.*} in application.yaml. */
 public record GatewaySettings(
@@ -36,7 +35,10 @@ public record GatewaySettings(
                 s.find("AVB_TLS_CERT", "app.tls.cert").orElse(null),
                 s.find("AVB_TLS_KEY", "app.tls.key").orElse(null),
                 s.get("AVB_REDIS_URL", "app.redis.url", "redis://127.0.0.1:6390"),
-                s.get("AVB_GATEWAY_INSTANCE_ID", "app.instance-id", "gw-" + UUID.randomUUID().toString().substring(0, 8)),
+                s.get(
+                        "AVB_GATEWAY_INSTANCE_ID",
+                        "app.instance-id",
+                        "gw-" + UUID.randomUUID().toString().substring(0, 8)),
                 s.get("AVB_DEFAULT_MODEL", "app.default-model", "gpt-realtime"),
                 Duration.ofSeconds(s.getLong("AVB_SESSION_MAX_SECONDS", "app.session.max-seconds", 3600)),
                 Duration.ofMillis(s.getLong("AVB_RESPONSE_IDLE_TIMEOUT_MS", "app.response.idle-timeout-ms", 35_000)),

@@ -1,16 +1,10 @@
 package dev.agentvoicebox.gateway;
 
-import java.time.Duration;
-import java.util.function.IntSupplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
-
 import dev.agentvoicebox.platform.edge.EdgeDecision;
 import dev.agentvoicebox.platform.edge.EdgeIdentity;
 import dev.agentvoicebox.platform.limits.LimitOutcome;
 import dev.agentvoicebox.platform.limits.Limits;
 import dev.agentvoicebox.platform.policy.PolicyUnavailableException;
-
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.Filter;
@@ -18,6 +12,10 @@ import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.websocket.WsUpgrader;
+import java.time.Duration;
+import java.util.function.IntSupplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Answers a {@code /v1/realtime} handshake that may not become a session before the WebSocket
@@ -68,25 +66,40 @@ final class HandshakeAuthFilter implements Filter {
         }
         if (liveSessions.getAsInt() >= maxSessions) {
             response.header(HeaderNames.RETRY_AFTER, "5");
-            HttpErrors.send(response, Status.SERVICE_UNAVAILABLE_503, "server_error", "server_overloaded",
-                    "This gateway instance holds its maximum of " + maxSessions + " live sessions. Retry shortly.", null);
+            HttpErrors.send(
+                    response,
+                    Status.SERVICE_UNAVAILABLE_503,
+                    "server_error",
+                    "server_overloaded",
+                    "This gateway instance holds its maximum of " + maxSessions + " live sessions. Retry shortly.",
+                    null);
             return;
         }
         EdgeIdentity identity = decision.identity();
         LimitOutcome sessions;
         try {
-            Limits limits = Limits.of(access.policy().decide(identity.tenant(), identity.project()).limits());
+            Limits limits = Limits.of(access.policy()
+                    .decide(identity.tenant(), identity.project())
+                    .limits());
             sessions = access.limiter().acquireSession(identity.tenant(), limits, lease, LEASE);
         } catch (PolicyUnavailableException | RuntimeException e) {
             LOG.log(Level.WARNING, "refusing a new session: limits unavailable: " + e.getMessage());
-            HttpErrors.send(response, Status.SERVICE_UNAVAILABLE_503, "server_error", "service_unavailable",
+            HttpErrors.send(
+                    response,
+                    Status.SERVICE_UNAVAILABLE_503,
+                    "server_error",
+                    "service_unavailable",
                     "New sessions are refused for now: the session limits cannot be checked. Live sessions go on.",
                     null);
             return;
         }
         if (!sessions.allowed()) {
             response.header(HeaderNames.RETRY_AFTER, Long.toString(Math.max(1, sessions.retryAfterSeconds())));
-            HttpErrors.send(response, Status.TOO_MANY_REQUESTS_429, "rate_limit_error", "concurrent_sessions_exceeded",
+            HttpErrors.send(
+                    response,
+                    Status.TOO_MANY_REQUESTS_429,
+                    "rate_limit_error",
+                    "concurrent_sessions_exceeded",
                     "This tenant already has " + sessions.limit() + " live sessions, its limit. Close one and retry.",
                     null);
             return;

@@ -1,25 +1,26 @@
 package dev.agentvoicebox.gateway;
 
-import java.util.Optional;
-
-import dev.agentvoicebox.platform.edge.EdgeIdentity;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.platform.edge.EdgeIdentity;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.util.Optional;
 
 /** JSON bodies in the OpenAI REST shape: {@code {"error": {message, type, param, code}}}. */
 final class HttpErrors {
-    private HttpErrors() {
-    }
+    private HttpErrors() {}
 
     static void send(ServerResponse response, Status status, String type, String code, String message, String param) {
         ObjectNode body = Json.object();
-        body.putObject("error").put("message", message).put("type", type).put("param", param).put("code", code);
+        body.putObject("error")
+                .put("message", message)
+                .put("type", type)
+                .put("param", param)
+                .put("code", code);
         json(response, status, body);
     }
 
@@ -40,8 +41,13 @@ final class HttpErrors {
     static Optional<EdgeIdentity> identity(ServerRequest request, ServerResponse response) {
         Optional<EdgeIdentity> identity = EdgeIdentity.of(request);
         if (identity.isEmpty()) {
-            send(response, Status.UNAUTHORIZED_401, "invalid_request_error", "missing_identity",
-                    "The request carries no authorized identity.", null);
+            send(
+                    response,
+                    Status.UNAUTHORIZED_401,
+                    "invalid_request_error",
+                    "missing_identity",
+                    "The request carries no authorized identity.",
+                    null);
         }
         return identity;
     }
@@ -59,8 +65,13 @@ final class HttpErrors {
         } catch (JsonProcessingException e) {
             // reported below
         }
-        send(response, Status.BAD_REQUEST_400, "invalid_request_error", "invalid_json",
-                "The request body must be a JSON object.", null);
+        send(
+                response,
+                Status.BAD_REQUEST_400,
+                "invalid_request_error",
+                "invalid_json",
+                "The request body must be a JSON object.",
+                null);
         return Optional.empty();
     }
 }

@@ -1,15 +1,13 @@
 package dev.agentvoicebox.gateway;
 
-import java.util.List;
-
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentvoicebox.gateway.audio.AudioException;
 import dev.agentvoicebox.gateway.audio.AudioFormat;
 import dev.agentvoicebox.gateway.audio.InputAudioBuffer;
 import dev.agentvoicebox.gateway.audio.TurnDetection;
 import dev.agentvoicebox.gateway.audio.TurnDetector;
 import dev.agentvoicebox.gateway.audio.VadEngine;
-
-import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
 
 /**
  * A session's input audio: the buffer in the session's input format and, unless turns are manual,

@@ -1,14 +1,13 @@
 package dev.agentvoicebox.gateway;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.BinaryNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.BinaryNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * The audio of a session's items — what the user said and what the assistant was heard saying —
@@ -20,8 +19,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * oldest items' audio goes first, and their retrieve shows the transcript alone.
  */
 final class ItemAudio {
-    private record Key(String itemId, int contentIndex) {
-    }
+    private record Key(String itemId, int contentIndex) {}
 
     /** Audio bytes in the format they were sent in; {@code bytesPerMs} is 0 where nothing cuts them. */
     private static final class Clip {
@@ -55,7 +53,8 @@ final class ItemAudio {
         String itemId = item.path("id").asText();
         JsonNode content = item.path("content");
         for (int i = 0; i < content.size(); i++) {
-            if (content.get(i) instanceof ObjectNode part && "input_audio".equals(part.path("type").asText())
+            if (content.get(i) instanceof ObjectNode part
+                    && "input_audio".equals(part.path("type").asText())
                     && part.get("audio") instanceof BinaryNode audio) {
                 part.remove("audio");
                 append(itemId, i, audio.binaryValue(), 0);

@@ -1,19 +1,17 @@
 package dev.agentvoicebox.gateway;
 
-import java.util.Set;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Set;
 
 /** Validates client-supplied conversation items and puts them in the server's canonical shape. */
 final class Items {
-    private static final Set<String> ITEM_FIELDS = Set.of(
-            "id", "type", "object", "status", "role", "content", "name", "arguments", "call_id", "output");
+    private static final Set<String> ITEM_FIELDS =
+            Set.of("id", "type", "object", "status", "role", "content", "name", "arguments", "call_id", "output");
     private static final int MAX_ID_LENGTH = 32;
 
-    private Items() {
-    }
+    private Items() {}
 
     /**
      * Returns a new item: the client's id kept (or a server id), {@code object} and {@code status}
@@ -22,7 +20,9 @@ final class Items {
     static ObjectNode normalize(JsonNode raw, String at, Conversation conversation) {
         ObjectNode source = Fields.object(raw, at);
         Fields.onlyKnown(source, at, ITEM_FIELDS);
-        String type = Fields.oneOf(Fields.required(source, "type", at), Fields.join(at, "type"),
+        String type = Fields.oneOf(
+                Fields.required(source, "type", at),
+                Fields.join(at, "type"),
                 Set.of("message", "function_call", "function_call_output"));
         ObjectNode item = Json.object();
         item.put("id", id(source, at));
@@ -33,15 +33,22 @@ final class Items {
             case "message" -> message(source, item, at);
             case "function_call" -> {
                 item.put("name", Fields.requiredString(source, "name", at));
-                item.put("call_id", source.has("call_id")
-                        ? Fields.string(source.get("call_id"), Fields.join(at, "call_id")) : Ids.call());
-                item.put("arguments", source.has("arguments")
-                        ? Fields.string(source.get("arguments"), Fields.join(at, "arguments")) : "");
+                item.put(
+                        "call_id",
+                        source.has("call_id")
+                                ? Fields.string(source.get("call_id"), Fields.join(at, "call_id"))
+                                : Ids.call());
+                item.put(
+                        "arguments",
+                        source.has("arguments")
+                                ? Fields.string(source.get("arguments"), Fields.join(at, "arguments"))
+                                : "");
             }
             case "function_call_output" -> {
                 String callId = Fields.requiredString(source, "call_id", at);
                 if (conversation != null && !conversation.hasFunctionCall(callId)) {
-                    throw RealtimeError.invalidValue(Fields.join(at, "call_id"),
+                    throw RealtimeError.invalidValue(
+                            Fields.join(at, "call_id"),
                             "No function call with call_id '" + callId + "' in the conversation.");
                 }
                 item.put("call_id", callId);
@@ -58,15 +65,15 @@ final class Items {
         }
         String id = Fields.string(source.get("id"), Fields.join(at, "id"));
         if (id.isEmpty() || id.length() > MAX_ID_LENGTH) {
-            throw RealtimeError.invalidValue(Fields.join(at, "id"),
-                    "Invalid '" + at + ".id': give 1 to " + MAX_ID_LENGTH + " characters.");
+            throw RealtimeError.invalidValue(
+                    Fields.join(at, "id"), "Invalid '" + at + ".id': give 1 to " + MAX_ID_LENGTH + " characters.");
         }
         return id;
     }
 
     private static void message(ObjectNode source, ObjectNode item, String at) {
-        String role = Fields.oneOf(Fields.required(source, "role", at), Fields.join(at, "role"),
-                Set.of("user", "assistant", "system"));
+        String role = Fields.oneOf(
+                Fields.required(source, "role", at), Fields.join(at, "role"), Set.of("user", "assistant", "system"));
         item.put("role", role);
         JsonNode content = Fields.required(source, "content", at);
         String contentAt = Fields.join(at, "content");
@@ -94,11 +101,15 @@ final class Items {
                         // Decoded once here; a binary node writes itself back as base64 wherever it is sent.
                         normalized.put("audio", java.util.Base64.getDecoder().decode(audio));
                     } catch (IllegalArgumentException e) {
-                        throw RealtimeError.invalidValue(audioAt, "Invalid '" + audioAt + "': expected base64-encoded audio.");
+                        throw RealtimeError.invalidValue(
+                                audioAt, "Invalid '" + audioAt + "': expected base64-encoded audio.");
                     }
                 }
-                normalized.put("transcript", part.has("transcript") && !part.get("transcript").isNull()
-                        ? Fields.string(part.get("transcript"), Fields.join(partAt, "transcript")) : null);
+                normalized.put(
+                        "transcript",
+                        part.has("transcript") && !part.get("transcript").isNull()
+                                ? Fields.string(part.get("transcript"), Fields.join(partAt, "transcript"))
+                                : null);
             } else {
                 normalized.put("text", Fields.requiredString(part, "text", partAt));
             }
@@ -109,7 +120,8 @@ final class Items {
     static String text(ObjectNode item) {
         StringBuilder text = new StringBuilder();
         for (JsonNode part : item.path("content")) {
-            String piece = part.hasNonNull("text") ? part.get("text").asText()
+            String piece = part.hasNonNull("text")
+                    ? part.get("text").asText()
                     : part.hasNonNull("transcript") ? part.get("transcript").asText() : "";
             if (!piece.isEmpty()) {
                 if (!text.isEmpty()) {

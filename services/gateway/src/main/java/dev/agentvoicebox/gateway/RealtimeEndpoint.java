@@ -1,24 +1,22 @@
 package dev.agentvoicebox.gateway;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.platform.Telemetry;
+import io.helidon.common.buffers.BufferData;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Headers;
+import io.helidon.http.HttpPrologue;
+import io.helidon.http.WritableHeaders;
+import io.helidon.webserver.websocket.WsUpgrader;
+import io.helidon.websocket.WsListener;
+import io.helidon.websocket.WsSession;
+import io.helidon.websocket.WsUpgradeException;
+import io.opentelemetry.context.Context;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-
-import dev.agentvoicebox.platform.Telemetry;
-
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.helidon.common.buffers.BufferData;
-import io.helidon.http.HeaderNames;
-import io.helidon.webserver.websocket.WsUpgrader;
-import io.helidon.http.Headers;
-import io.helidon.http.HttpPrologue;
-import io.helidon.http.WritableHeaders;
-import io.helidon.websocket.WsListener;
-import io.helidon.websocket.WsSession;
-import io.helidon.websocket.WsUpgradeException;
-import io.opentelemetry.context.Context;
 
 /**
  * One {@code /v1/realtime} socket. The handshake authenticates and picks the dialect; a refused
@@ -47,14 +45,19 @@ final class RealtimeEndpoint implements WsListener {
     public Optional<Headers> onHttpUpgrade(HttpPrologue prologue, Headers headers) throws WsUpgradeException {
         // The filter answered refusals and passes on the decision it admitted this upgrade with.
         lease = HandshakeAuthFilter.leaseId(headers);
-        caller = gateway.access().takeAdmitted(lease)
-                .flatMap(decision -> gateway.access().caller(decision, headers,
-                        prologue.query().first("api-key").orElse(null)))
+        caller = gateway.access()
+                .takeAdmitted(lease)
+                .flatMap(decision -> gateway.access()
+                        .caller(
+                                decision,
+                                headers,
+                                prologue.query().first("api-key").orElse(null)))
                 .orElseThrow(() -> new WsUpgradeException("not authorized"));
         List<String> offered = Credentials.subprotocols(headers);
         dialect = Dialect.of(headers.first(HeaderNames.create("OpenAI-Beta")).orElse(null), offered);
         model = prologue.query().first("model").orElse(gateway.settings().defaultModel());
-        parent = Telemetry.extract(headers.first(HeaderNames.create("traceparent")).orElse(""),
+        parent = Telemetry.extract(
+                headers.first(HeaderNames.create("traceparent")).orElse(""),
                 headers.first(HeaderNames.create("tracestate")).orElse(""));
         WritableHeaders<?> response = WritableHeaders.create();
         if (offered.contains("realtime")) {
@@ -65,8 +68,8 @@ final class RealtimeEndpoint implements WsListener {
 
     @Override
     public void onOpen(WsSession socket) {
-        session = new RealtimeSession(gateway.sessionWiring(), caller, lease, dialect, new SocketSink(socket), model,
-                parent);
+        session = new RealtimeSession(
+                gateway.sessionWiring(), caller, lease, dialect, new SocketSink(socket), model, parent);
         gateway.registry().add(session);
         session.start();
     }
@@ -76,7 +79,8 @@ final class RealtimeEndpoint implements WsListener {
         if (!oversized) {
             // A UTF-16 char is at most 3 UTF-8 bytes; count exactly only when it could matter.
             long bytes = (long) text.length() * 3 > MAX_EVENT_BYTES
-                    ? text.getBytes(StandardCharsets.UTF_8).length : text.length();
+                    ? text.getBytes(StandardCharsets.UTF_8).length
+                    : text.length();
             pendingBytes += bytes;
             if (pendingBytes > MAX_EVENT_BYTES) {
                 oversized = true;

@@ -28,8 +28,13 @@ public final class RealtimeError extends RuntimeException {
     /** A refused request that will pass after {@code retryAfterSeconds}; nothing of it was done. */
     public static RealtimeError rateLimited(String limit, long limitValue, long retryAfterSeconds) {
         long retry = Math.max(1, retryAfterSeconds);
-        return new RealtimeError(INVALID_REQUEST, "rate_limit_exceeded", "Rate limit reached for " + limit
-                + " (limit " + limitValue + "). Nothing was started; retry after " + retry + " s.", null, retry);
+        return new RealtimeError(
+                INVALID_REQUEST,
+                "rate_limit_exceeded",
+                "Rate limit reached for " + limit + " (limit " + limitValue + "). Nothing was started; retry after "
+                        + retry + " s.",
+                null,
+                retry);
     }
 
     public static RealtimeError invalidEvent(String message) {
@@ -37,13 +42,12 @@ public final class RealtimeError extends RuntimeException {
     }
 
     public static RealtimeError missing(String param) {
-        return new RealtimeError(INVALID_REQUEST, "missing_required_parameter",
-                "Missing required parameter: '" + param + "'.", param);
+        return new RealtimeError(
+                INVALID_REQUEST, "missing_required_parameter", "Missing required parameter: '" + param + "'.", param);
     }
 
     public static RealtimeError unknown(String param) {
-        return new RealtimeError(INVALID_REQUEST, "unknown_parameter",
-                "Unknown parameter: '" + param + "'.", param);
+        return new RealtimeError(INVALID_REQUEST, "unknown_parameter", "Unknown parameter: '" + param + "'.", param);
     }
 
     public static RealtimeError invalidValue(String param, String message) {
@@ -51,8 +55,8 @@ public final class RealtimeError extends RuntimeException {
     }
 
     public static RealtimeError invalidType(String param, String expected) {
-        return new RealtimeError(INVALID_REQUEST, "invalid_type",
-                "Invalid type for '" + param + "': expected " + expected + ".", param);
+        return new RealtimeError(
+                INVALID_REQUEST, "invalid_type", "Invalid type for '" + param + "': expected " + expected + ".", param);
     }
 
     public String type() {

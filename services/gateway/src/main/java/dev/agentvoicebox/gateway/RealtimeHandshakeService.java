@@ -17,7 +17,12 @@ final class RealtimeHandshakeService implements HttpService {
     }
 
     private void notAnUpgrade(ServerRequest request, ServerResponse response) {
-        HttpErrors.send(response, Status.create(426, "Upgrade Required"), "invalid_request_error",
-                "upgrade_required", "This endpoint speaks WebSocket: send an Upgrade request.", null);
+        HttpErrors.send(
+                response,
+                Status.create(426, "Upgrade Required"),
+                "invalid_request_error",
+                "upgrade_required",
+                "This endpoint speaks WebSocket: send an Upgrade request.",
+                null);
     }
 }

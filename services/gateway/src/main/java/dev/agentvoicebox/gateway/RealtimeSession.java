@@ -1,5 +1,24 @@
 package dev.agentvoicebox.gateway;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.gateway.audio.AudioException;
+import dev.agentvoicebox.gateway.audio.AudioFormat;
+import dev.agentvoicebox.gateway.audio.InputAudioBuffer;
+import dev.agentvoicebox.gateway.audio.TurnDetector;
+import dev.agentvoicebox.gateway.audio.VadEngine;
+import dev.agentvoicebox.platform.Telemetry;
+import dev.agentvoicebox.platform.limits.LimitOutcome;
+import dev.agentvoicebox.platform.limits.Limits;
+import dev.agentvoicebox.platform.policy.PolicyUnavailableException;
+import dev.agentvoicebox.platform.policy.SessionDecision;
+import dev.agentvoicebox.protocol.Envelope;
+import dev.agentvoicebox.protocol.Kinds;
+import dev.agentvoicebox.protocol.Streams;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,27 +35,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-import dev.agentvoicebox.gateway.audio.AudioException;
-import dev.agentvoicebox.gateway.audio.AudioFormat;
-import dev.agentvoicebox.gateway.audio.InputAudioBuffer;
-import dev.agentvoicebox.gateway.audio.TurnDetector;
-import dev.agentvoicebox.gateway.audio.VadEngine;
-import dev.agentvoicebox.platform.Telemetry;
-import dev.agentvoicebox.platform.limits.LimitOutcome;
-import dev.agentvoicebox.platform.limits.Limits;
-import dev.agentvoicebox.platform.policy.PolicyUnavailableException;
-import dev.agentvoicebox.platform.policy.SessionDecision;
-import dev.agentvoicebox.protocol.Envelope;
-import dev.agentvoicebox.protocol.Kinds;
-import dev.agentvoicebox.protocol.Streams;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.context.Context;
-
 /**
  * One Realtime session: the protocol state machine. Client events, worker results and timers are
  * all handled on the session's own virtual thread, one at a time, so the state needs no locks and
@@ -45,20 +43,43 @@ import io.opentelemetry.context.Context;
 public final class RealtimeSession {
     private static final Logger LOG = Logger.getLogger(RealtimeSession.class.getName());
     private static final Set<String> CLIENT_EVENTS = Set.of(
-            "session.update", "input_audio_buffer.append", "input_audio_buffer.commit",
-            "input_audio_buffer.clear", "output_audio_buffer.clear", "conversation.item.create",
-            "conversation.item.retrieve", "conversation.item.delete", "conversation.item.truncate",
-            "response.create", "response.cancel");
+            "session.update",
+            "input_audio_buffer.append",
+            "input_audio_buffer.commit",
+            "input_audio_buffer.clear",
+            "output_audio_buffer.clear",
+            "conversation.item.create",
+            "conversation.item.retrieve",
+            "conversation.item.delete",
+            "conversation.item.truncate",
+            "response.create",
+            "response.cancel");
     private static final Set<String> RESPONSE_PARAMS = Set.of(
-            "conversation", "input", "instructions", "max_output_tokens", "metadata", "output_modalities",
-            "prompt", "tool_choice", "tools", "audio", "temperature");
+            "conversation",
+            "input",
+            "instructions",
+            "max_output_tokens",
+            "metadata",
+            "output_modalities",
+            "prompt",
+            "tool_choice",
+            "tools",
+            "audio",
+            "temperature");
 
     /** What the session needs from the process around it. */
-    public record Wiring(SessionStore store, Workers workers, ScheduledExecutorService timers,
-                         Tracer tracer, String gatewayId, Duration maxDuration,
-                         Duration responseIdleTimeout, VadEngine vadEngine, Access access, Duration accessRecheck,
-                         long itemAudioBytes) {
-    }
+    public record Wiring(
+            SessionStore store,
+            Workers workers,
+            ScheduledExecutorService timers,
+            Tracer tracer,
+            String gatewayId,
+            Duration maxDuration,
+            Duration responseIdleTimeout,
+            VadEngine vadEngine,
+            Access access,
+            Duration accessRecheck,
+            long itemAudioBytes) {}
 
     /** Audio up to this size travels inside the stt.request; longer turns go beside it in Redis. */
     private static final int INLINE_AUDIO_BASE64 = 256 * 1024;
@@ -69,6 +90,7 @@ public final class RealtimeSession {
     private final Caller caller;
     /** The concurrent-session lease the handshake took; renewed by the heartbeat, released at the end. */
     private final String lease;
+
     private long lastAccessCheck = System.nanoTime();
     private final Dialect dialect;
     private final EventSink sink;
@@ -80,12 +102,15 @@ public final class RealtimeSession {
     private final ResponseStream.Host responseHost = new ResponseHost();
     /** User audio items whose transcript is still coming, by item id: true when a response follows it. */
     private final Map<String, Boolean> transcribing = new HashMap<>();
+
     private final Map<String, ScheduledFuture<?>> transcriptionTimers = new HashMap<>();
     /** Responses whose context holds an item still being transcribed; each submits when its set empties. */
     private final List<Deferred> deferred = new ArrayList<>();
+
     private final InputAudio input;
     /** The sentences of each assistant audio item with their durations, so truncation knows what was heard. */
     private final Map<String, List<Spoken>> spokenAudio = new HashMap<>();
+
     private final ItemAudio itemAudio;
     private final Span span;
     private final long createdAtMs = System.currentTimeMillis();
@@ -93,8 +118,8 @@ public final class RealtimeSession {
     private ResponseStream conversationResponse;
     private boolean closed;
 
-    public RealtimeSession(Wiring wiring, Caller caller, String lease, Dialect dialect, EventSink sink, String model,
-                           Context parent) {
+    public RealtimeSession(
+            Wiring wiring, Caller caller, String lease, Dialect dialect, EventSink sink, String model, Context parent) {
         this.wiring = wiring;
         this.caller = caller;
         this.lease = lease;
@@ -105,8 +130,12 @@ public final class RealtimeSession {
         this.config = SessionConfig.defaults(id, model, expiresAt, "");
         this.input = new InputAudio(wiring.vadEngine(), config.audioInput());
         this.itemAudio = new ItemAudio(wiring.itemAudioBytes());
-        this.loop = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("session-" + id).factory());
-        this.span = wiring.tracer().spanBuilder("realtime.session").setParent(parent).startSpan();
+        this.loop = Executors.newSingleThreadExecutor(
+                Thread.ofVirtual().name("session-" + id).factory());
+        this.span = wiring.tracer()
+                .spanBuilder("realtime.session")
+                .setParent(parent)
+                .startSpan();
         span.setAttribute("avb.session.id", id);
         span.setAttribute("avb.tenant.id", caller.tenantId());
         span.setAttribute("avb.project.id", caller.projectId());
@@ -131,17 +160,25 @@ public final class RealtimeSession {
                     send(Events.error(e, null));
                 }
             }
-            wiring.store().open(id(), caller, wiring.gatewayId(), createdAtMs,
-                    createdAtMs + wiring.maxDuration().toMillis(), Json.write(config.toJson()));
+            wiring.store()
+                    .open(
+                            id(),
+                            caller,
+                            wiring.gatewayId(),
+                            createdAtMs,
+                            createdAtMs + wiring.maxDuration().toMillis(),
+                            Json.write(config.toJson()));
             ObjectNode created = Events.event("session.created");
             created.set("session", config.toJson());
             send(created);
             ObjectNode conversationCreated = Events.event("conversation.created");
-            conversationCreated.putObject("conversation")
-                    .put("id", conversation.id()).put("object", "realtime.conversation");
+            conversationCreated
+                    .putObject("conversation")
+                    .put("id", conversation.id())
+                    .put("object", "realtime.conversation");
             send(conversationCreated);
-            expiry = wiring.timers().schedule(() -> run(this::expire),
-                    wiring.maxDuration().toMillis(), TimeUnit.MILLISECONDS);
+            expiry = wiring.timers()
+                    .schedule(() -> run(this::expire), wiring.maxDuration().toMillis(), TimeUnit.MILLISECONDS);
         });
     }
 
@@ -152,13 +189,17 @@ public final class RealtimeSession {
 
     /** A client message that was refused before parsing (too large). */
     public void onOversizedMessage(long bytes) {
-        run(() -> sendError(RealtimeError.invalidEvent("The event is " + bytes
-                + " bytes; events are limited to 15 MiB. Nothing in it was applied."), null));
+        run(() -> sendError(
+                RealtimeError.invalidEvent(
+                        "The event is " + bytes + " bytes; events are limited to 15 MiB. Nothing in it was applied."),
+                null));
     }
 
     public void onBinaryMessage() {
-        run(() -> sendError(RealtimeError.invalidEvent(
-                "Binary messages are not part of the Realtime protocol; send events as JSON text."), null));
+        run(() -> sendError(
+                RealtimeError.invalidEvent(
+                        "Binary messages are not part of the Realtime protocol; send events as JSON text."),
+                null));
     }
 
     /** A result from a worker for one of this session's responses, or a control message. */
@@ -171,9 +212,12 @@ public final class RealtimeSession {
             wiring.store().heartbeat(id(), caller.tenantId());
             try {
                 if (lease != null) {
-                    wiring.access().limiter().acquireSession(caller.tenantId(), limits(), lease, HandshakeAuthFilter.LEASE);
+                    wiring.access()
+                            .limiter()
+                            .acquireSession(caller.tenantId(), limits(), lease, HandshakeAuthFilter.LEASE);
                 }
-                if (System.nanoTime() - lastAccessCheck >= wiring.accessRecheck().toNanos()) {
+                if (System.nanoTime() - lastAccessCheck
+                        >= wiring.accessRecheck().toNanos()) {
                     lastAccessCheck = System.nanoTime();
                     recheckAccess();
                 }
@@ -187,15 +231,25 @@ public final class RealtimeSession {
     /** A revoked key or a suspended tenant ends its live sessions (within the recheck interval). */
     private void recheckAccess() {
         if (wiring.access().revoked(caller)) {
-            send(Events.error(new RealtimeError(RealtimeError.INVALID_REQUEST, "api_key_revoked",
-                    "The key this session was opened with has been revoked.", null), null));
+            send(Events.error(
+                    new RealtimeError(
+                            RealtimeError.INVALID_REQUEST,
+                            "api_key_revoked",
+                            "The key this session was opened with has been revoked.",
+                            null),
+                    null));
             shutdown(4001);
             return;
         }
         SessionDecision decision = decision();
         if (!decision.allowed()) {
-            send(Events.error(new RealtimeError(RealtimeError.INVALID_REQUEST, "tenant_not_allowed",
-                    "This tenant may no longer open sessions: " + decision.reason() + ".", null), null));
+            send(Events.error(
+                    new RealtimeError(
+                            RealtimeError.INVALID_REQUEST,
+                            "tenant_not_allowed",
+                            "This tenant may no longer open sessions: " + decision.reason() + ".",
+                            null),
+                    null));
             shutdown(4003);
         }
     }
@@ -205,8 +259,11 @@ public final class RealtimeSession {
         try {
             return wiring.access().policy().decide(caller.tenantId(), caller.projectId());
         } catch (PolicyUnavailableException e) {
-            throw new RealtimeError(RealtimeError.SERVER_ERROR, "policy_unavailable",
-                    "The session policy cannot be checked right now; try again shortly.", null);
+            throw new RealtimeError(
+                    RealtimeError.SERVER_ERROR,
+                    "policy_unavailable",
+                    "The session policy cannot be checked right now; try again shortly.",
+                    null);
         }
     }
 
@@ -222,15 +279,19 @@ public final class RealtimeSession {
         SessionDecision decision = decision();
         JsonNode voice = changes.path("audio").path("output").get("voice");
         if (voice != null && voice.isTextual() && !decision.voiceAllowed(voice.asText())) {
-            throw RealtimeError.invalidValue(path + ".audio.output.voice", "The voice '" + voice.asText()
-                    + "' is not available to this tenant; its voices are " + String.join(", ", decision.voices()) + ".");
+            throw RealtimeError.invalidValue(
+                    path + ".audio.output.voice",
+                    "The voice '" + voice.asText() + "' is not available to this tenant; its voices are "
+                            + String.join(", ", decision.voices()) + ".");
         }
         JsonNode modalities = changes.get("output_modalities");
         if (modalities != null && modalities.isArray()) {
             for (int i = 0; i < modalities.size(); i++) {
                 if (!decision.modalityAllowed(modalities.get(i).asText())) {
-                    throw RealtimeError.invalidValue(path + ".output_modalities[" + i + "]", "The output modality '"
-                            + modalities.get(i).asText() + "' is not available to this tenant.");
+                    throw RealtimeError.invalidValue(
+                            path + ".output_modalities[" + i + "]",
+                            "The output modality '" + modalities.get(i).asText()
+                                    + "' is not available to this tenant.");
                 }
             }
         }
@@ -239,8 +300,8 @@ public final class RealtimeSession {
             for (int i = 0; i < tools.size(); i++) {
                 String name = tools.get(i).path("name").asText();
                 if (!decision.toolAllowed(name)) {
-                    throw RealtimeError.invalidValue(path + ".tools[" + i + "].name",
-                            "The tool '" + name + "' is blocked for this tenant.");
+                    throw RealtimeError.invalidValue(
+                            path + ".tools[" + i + "].name", "The tool '" + name + "' is blocked for this tenant.");
                 }
             }
         }
@@ -265,8 +326,10 @@ public final class RealtimeSession {
         if (closed) {
             return;
         }
-        send(Events.error(new RealtimeError(RealtimeError.INVALID_REQUEST, "session_cancelled",
-                "The session was ended: " + reason, null), null));
+        send(Events.error(
+                new RealtimeError(
+                        RealtimeError.INVALID_REQUEST, "session_cancelled", "The session was ended: " + reason, null),
+                null));
         shutdown(closeCode);
     }
 
@@ -278,15 +341,18 @@ public final class RealtimeSession {
         try {
             parsed = Json.parse(text);
         } catch (JsonProcessingException e) {
-            sendError(RealtimeError.invalidEvent("The event is not valid JSON: "
-                    + e.getOriginalMessage() + ". Nothing in it was applied."), null);
+            sendError(
+                    RealtimeError.invalidEvent(
+                            "The event is not valid JSON: " + e.getOriginalMessage() + ". Nothing in it was applied."),
+                    null);
             return;
         }
         if (!(parsed instanceof ObjectNode event)) {
             sendError(RealtimeError.invalidEvent("The event must be a JSON object."), null);
             return;
         }
-        String eventId = event.path("event_id").isTextual() ? event.get("event_id").asText() : null;
+        String eventId =
+                event.path("event_id").isTextual() ? event.get("event_id").asText() : null;
         try {
             if (!event.has("type")) {
                 throw RealtimeError.missing("type");
@@ -330,10 +396,14 @@ public final class RealtimeSession {
                 long buffered = input.bufferedMs();
                 InputAudioBuffer.Committed committed = input.commitAll();
                 if (committed == null) {
-                    throw new RealtimeError(RealtimeError.INVALID_REQUEST, "input_audio_buffer_commit_empty",
+                    throw new RealtimeError(
+                            RealtimeError.INVALID_REQUEST,
+                            "input_audio_buffer_commit_empty",
                             "Error committing input audio buffer: buffer too small. Expected at least 100ms of "
-                                    + "audio, but buffer only has " + String.format(java.util.Locale.ROOT, "%.2f", (double) buffered)
-                                    + "ms of audio.", null);
+                                    + "audio, but buffer only has "
+                                    + String.format(java.util.Locale.ROOT, "%.2f", (double) buffered)
+                                    + "ms of audio.",
+                            null);
                 }
                 commitTurn(committed, false);
             }
@@ -342,8 +412,8 @@ public final class RealtimeSession {
                 input.clear();
                 send(Events.event("input_audio_buffer.cleared"));
             }
-            case "output_audio_buffer.clear" -> throw RealtimeError.invalidEvent(
-                    "output_audio_buffer.clear is only for WebRTC and SIP connections.");
+            case "output_audio_buffer.clear" ->
+                throw RealtimeError.invalidEvent("output_audio_buffer.clear is only for WebRTC and SIP connections.");
             case "conversation.item.create" -> createItem(event);
             case "conversation.item.retrieve" -> {
                 Fields.onlyKnown(event, "", Set.of("type", "event_id", "item_id"));
@@ -368,8 +438,11 @@ public final class RealtimeSession {
                         ? responses.get(Fields.string(event.get("response_id"), "response_id"))
                         : conversationResponse;
                 if (target == null) {
-                    throw new RealtimeError(RealtimeError.INVALID_REQUEST, "response_cancel_not_active",
-                            "Cancellation failed: no active response found.", null);
+                    throw new RealtimeError(
+                            RealtimeError.INVALID_REQUEST,
+                            "response_cancel_not_active",
+                            "Cancellation failed: no active response found.",
+                            null);
                 }
                 cancel(target, "client_cancelled");
             }
@@ -381,7 +454,8 @@ public final class RealtimeSession {
         Fields.onlyKnown(event, "", Set.of("type", "event_id", "item", "previous_item_id"));
         ObjectNode item = Items.normalize(Fields.required(event, "item", ""), "item", conversation);
         String previous = event.hasNonNull("previous_item_id")
-                ? Fields.string(event.get("previous_item_id"), "previous_item_id") : null;
+                ? Fields.string(event.get("previous_item_id"), "previous_item_id")
+                : null;
         String before = conversation.insert(item, previous);
         itemAudio.keepFrom(item);
         wiring.store().saveItem(id(), item, conversation.order());
@@ -395,8 +469,10 @@ public final class RealtimeSession {
 
     private ObjectNode existingItem(ObjectNode event) {
         String itemId = Fields.requiredString(event, "item_id", "");
-        return conversation.find(itemId).orElseThrow(() -> RealtimeError.invalidValue("item_id",
-                "Item with item_id '" + itemId + "' not found in the conversation."));
+        return conversation
+                .find(itemId)
+                .orElseThrow(() -> RealtimeError.invalidValue(
+                        "item_id", "Item with item_id '" + itemId + "' not found in the conversation."));
     }
 
     private void truncate(ObjectNode event) {
@@ -404,20 +480,24 @@ public final class RealtimeSession {
         ObjectNode item = existingItem(event);
         long contentIndex = Fields.integer(Fields.required(event, "content_index", ""), "content_index", 0, 1024);
         long audioEndMs = Fields.integer(Fields.required(event, "audio_end_ms", ""), "audio_end_ms", 0, Long.MAX_VALUE);
-        if (!"message".equals(item.path("type").asText()) || !"assistant".equals(item.path("role").asText())) {
+        if (!"message".equals(item.path("type").asText())
+                || !"assistant".equals(item.path("role").asText())) {
             throw RealtimeError.invalidValue("item_id", "Only assistant messages can be truncated.");
         }
         JsonNode part = item.path("content").path((int) contentIndex);
         if (part.isMissingNode()) {
-            throw RealtimeError.invalidValue("content_index", "Item '" + item.path("id").asText()
-                    + "' has no content part " + contentIndex + ".");
+            throw RealtimeError.invalidValue(
+                    "content_index",
+                    "Item '" + item.path("id").asText() + "' has no content part " + contentIndex + ".");
         }
         List<Spoken> spoken = spokenAudio.getOrDefault(item.path("id").asText(), List.of());
         long totalMs = spoken.stream().mapToLong(Spoken::durationMs).sum();
         if (!"output_audio".equals(part.path("type").asText()) || audioEndMs > totalMs) {
-            throw RealtimeError.invalidValue("audio_end_ms", "audio_end_ms " + audioEndMs + " exceeds the "
-                    + totalMs + " ms of audio in content part " + contentIndex + " of item '"
-                    + item.path("id").asText() + "'.");
+            throw RealtimeError.invalidValue(
+                    "audio_end_ms",
+                    "audio_end_ms " + audioEndMs + " exceeds the "
+                            + totalMs + " ms of audio in content part " + contentIndex + " of item '"
+                            + item.path("id").asText() + "'.");
         }
         // What was heard stays in the transcript: whole sentences, then the played share of the next.
         StringBuilder heard = new StringBuilder();
@@ -435,19 +515,23 @@ public final class RealtimeSession {
         itemAudio.truncate(item.path("id").asText(), (int) contentIndex, audioEndMs);
         wiring.store().saveItem(id(), item, conversation.order());
         input.playbackStopped();
-        send(Events.event("conversation.item.truncated").put("item_id", item.path("id").asText())
-                .put("content_index", contentIndex).put("audio_end_ms", audioEndMs));
+        send(Events.event("conversation.item.truncated")
+                .put("item_id", item.path("id").asText())
+                .put("content_index", contentIndex)
+                .put("audio_end_ms", audioEndMs));
     }
 
     private void createResponse(ObjectNode event) {
         Fields.onlyKnown(event, "", Set.of("type", "event_id", "response"));
-        ObjectNode params = event.hasNonNull("response") ? Fields.object(event.get("response"), "response") : Json.object();
+        ObjectNode params =
+                event.hasNonNull("response") ? Fields.object(event.get("response"), "response") : Json.object();
         Fields.onlyKnown(params, "response", RESPONSE_PARAMS);
         boolean inConversation = true;
         if (params.hasNonNull("conversation")) {
             String target = Fields.string(params.get("conversation"), "response.conversation");
             if (!Set.of("auto", "none").contains(target)) {
-                throw RealtimeError.invalidValue("response.conversation",
+                throw RealtimeError.invalidValue(
+                        "response.conversation",
                         "Invalid value: '" + target + "'. Supported values are: 'auto', 'none'.");
             }
             inConversation = "auto".equals(target);
@@ -459,9 +543,12 @@ public final class RealtimeSession {
         ObjectNode metadata = metadata(params.get("metadata"));
         List<ObjectNode> context = params.has("input") ? inputItems(params.get("input")) : conversation.items();
         if (inConversation && conversationResponse != null) {
-            throw new RealtimeError(RealtimeError.INVALID_REQUEST, "conversation_already_has_active_response",
+            throw new RealtimeError(
+                    RealtimeError.INVALID_REQUEST,
+                    "conversation_already_has_active_response",
                     "Conversation already has an active response in progress: " + conversationResponse.id()
-                            + ". Wait until the response is finished before creating a new one.", null);
+                            + ". Wait until the response is finished before creating a new one.",
+                    null);
         }
 
         List<LimitOutcome> admitted = admit();
@@ -481,23 +568,33 @@ public final class RealtimeSession {
             }
             LimitOutcome responses = wiring.access().limiter().acquireResponse(caller.tenantId(), limits);
             if (!responses.allowed()) {
-                throw RealtimeError.rateLimited("responses_per_minute", responses.limit(), responses.retryAfterSeconds());
+                throw RealtimeError.rateLimited(
+                        "responses_per_minute", responses.limit(), responses.retryAfterSeconds());
             }
             return List.of(responses, tokens);
         } catch (RuntimeException e) {
             if (e instanceof RealtimeError refused) {
                 throw refused;
             }
-            throw new RealtimeError(RealtimeError.SERVER_ERROR, "rate_limits_unavailable",
-                    "The rate limits cannot be checked right now, so no response was started.", null);
+            throw new RealtimeError(
+                    RealtimeError.SERVER_ERROR,
+                    "rate_limits_unavailable",
+                    "The rate limits cannot be checked right now, so no response was started.",
+                    null);
         }
     }
 
-    private void startResponse(ObjectNode params, boolean inConversation, ObjectNode metadata,
-                               List<ObjectNode> context, List<LimitOutcome> admitted) {
+    private void startResponse(
+            ObjectNode params,
+            boolean inConversation,
+            ObjectNode metadata,
+            List<ObjectNode> context,
+            List<LimitOutcome> admitted) {
         String responseId = Ids.response();
-        Span responseSpan = wiring.tracer().spanBuilder("realtime.response")
-                .setParent(Context.current().with(span)).startSpan();
+        Span responseSpan = wiring.tracer()
+                .spanBuilder("realtime.response")
+                .setParent(Context.current().with(span))
+                .startSpan();
         responseSpan.setAttribute("avb.response.id", responseId);
         responseSpan.setAttribute("avb.session.id", id());
         responseSpan.setAttribute("gen_ai.operation.name", "chat");
@@ -505,10 +602,15 @@ public final class RealtimeSession {
         if (params.path("audio").path("output") instanceof ObjectNode override) {
             audioOutput.setAll(override);
         }
-        ResponseStream response = new ResponseStream(responseId, inConversation ? conversation.id() : null, metadata,
+        ResponseStream response = new ResponseStream(
+                responseId,
+                inConversation ? conversation.id() : null,
+                metadata,
                 params.has("output_modalities") ? params.get("output_modalities") : config.outputModalities(),
                 params.has("max_output_tokens") ? params.get("max_output_tokens") : config.maxOutputTokens(),
-                audioOutput, responseSpan, responseHost);
+                audioOutput,
+                responseSpan,
+                responseHost);
         responses.put(responseId, response);
         input.responseStarted();
         if (inConversation) {
@@ -530,9 +632,23 @@ public final class RealtimeSession {
                     params.has("temperature") ? params.get("temperature") : config.temperature());
             Telemetry.TraceHeaders trace = Telemetry.headers(responseSpan);
             long deadline = System.currentTimeMillis() + wiring.maxDuration().toMillis();
-            wiring.workers().submit(Streams.LLM_JOBS, new Envelope(Kinds.LLM_REQUEST, caller.tenantId(),
-                    caller.projectId(), id(), responseId, "", 0, deadline, trace.traceparent(), trace.tracestate(),
-                    Streams.gatewayStream(wiring.gatewayId()), 1, Json.write(body)));
+            wiring.workers()
+                    .submit(
+                            Streams.LLM_JOBS,
+                            new Envelope(
+                                    Kinds.LLM_REQUEST,
+                                    caller.tenantId(),
+                                    caller.projectId(),
+                                    id(),
+                                    responseId,
+                                    "",
+                                    0,
+                                    deadline,
+                                    trace.traceparent(),
+                                    trace.tracestate(),
+                                    Streams.gatewayStream(wiring.gatewayId()),
+                                    1,
+                                    Json.write(body)));
             armIdleTimer(response);
         };
         Set<String> waitingOn = new HashSet<>();
@@ -567,20 +683,25 @@ public final class RealtimeSession {
         switch (turn) {
             case TurnDetector.SpeechStarted started -> {
                 send(Events.event("input_audio_buffer.speech_started")
-                        .put("audio_start_ms", started.audioStartMs()).put("item_id", input.nextItemId()));
-                if (conversationResponse != null && turnDetection.path("interrupt_response").asBoolean(true)) {
+                        .put("audio_start_ms", started.audioStartMs())
+                        .put("item_id", input.nextItemId()));
+                if (conversationResponse != null
+                        && turnDetection.path("interrupt_response").asBoolean(true)) {
                     cancel(conversationResponse, "turn_detected");
                 }
             }
             case TurnDetector.SpeechStopped stopped -> {
                 send(Events.event("input_audio_buffer.speech_stopped")
-                        .put("audio_end_ms", stopped.audioEndMs()).put("item_id", input.nextItemId()));
-                commitTurn(input.commitTurn(stopped.audioStartMs(), stopped.audioEndMs()),
+                        .put("audio_end_ms", stopped.audioEndMs())
+                        .put("item_id", input.nextItemId()));
+                commitTurn(
+                        input.commitTurn(stopped.audioStartMs(), stopped.audioEndMs()),
                         turnDetection.path("create_response").asBoolean(true));
             }
             case TurnDetector.Timeout timeout -> {
                 send(Events.event("input_audio_buffer.timeout_triggered")
-                        .put("audio_start_ms", timeout.audioStartMs()).put("audio_end_ms", timeout.audioEndMs())
+                        .put("audio_start_ms", timeout.audioStartMs())
+                        .put("audio_end_ms", timeout.audioEndMs())
                         .put("item_id", input.nextItemId()));
                 commitTurn(input.commitTurn(timeout.audioStartMs(), timeout.audioEndMs()), true);
             }
@@ -597,15 +718,21 @@ public final class RealtimeSession {
             if (e instanceof RealtimeError refused) {
                 throw refused;
             }
-            throw new RealtimeError(RealtimeError.SERVER_ERROR, "rate_limits_unavailable",
-                    "The audio allowance cannot be checked right now, so the turn was not committed.", null);
+            throw new RealtimeError(
+                    RealtimeError.SERVER_ERROR,
+                    "rate_limits_unavailable",
+                    "The audio allowance cannot be checked right now, so the turn was not committed.",
+                    null);
         }
         if (!allowance.allowed()) {
-            throw RealtimeError.rateLimited("audio_minutes_per_day", allowance.limit() / 60, allowance.retryAfterSeconds());
+            throw RealtimeError.rateLimited(
+                    "audio_minutes_per_day", allowance.limit() / 60, allowance.retryAfterSeconds());
         }
         String itemId = input.takeItemId();
         String previous = conversation.lastItemId();
-        send(Events.event("input_audio_buffer.committed").put("previous_item_id", previous).put("item_id", itemId));
+        send(Events.event("input_audio_buffer.committed")
+                .put("previous_item_id", previous)
+                .put("item_id", itemId));
         ObjectNode item = Json.object();
         item.put("id", itemId);
         item.put("type", "message");
@@ -634,13 +761,34 @@ public final class RealtimeSession {
         job.put("language", transcription.path("language").asText(""));
         job.put("prompt", transcription.path("prompt").asText(""));
         Telemetry.TraceHeaders trace = Telemetry.headers(span);
-        wiring.workers().submit(Streams.STT_JOBS, new Envelope(Kinds.STT_REQUEST, caller.tenantId(),
-                caller.projectId(), id(), itemId, itemId, 0, System.currentTimeMillis() + TRANSCRIPTION_TIMEOUT.toMillis(),
-                trace.traceparent(), trace.tracestate(), Streams.gatewayStream(wiring.gatewayId()), 1, Json.write(job)));
+        wiring.workers()
+                .submit(
+                        Streams.STT_JOBS,
+                        new Envelope(
+                                Kinds.STT_REQUEST,
+                                caller.tenantId(),
+                                caller.projectId(),
+                                id(),
+                                itemId,
+                                itemId,
+                                0,
+                                System.currentTimeMillis() + TRANSCRIPTION_TIMEOUT.toMillis(),
+                                trace.traceparent(),
+                                trace.tracestate(),
+                                Streams.gatewayStream(wiring.gatewayId()),
+                                1,
+                                Json.write(job)));
         transcribing.put(itemId, respond);
-        transcriptionTimers.put(itemId, wiring.timers().schedule(() -> run(() -> transcriptionFailed(itemId,
-                "transcription_timeout", "No transcript arrived within " + TRANSCRIPTION_TIMEOUT.toSeconds() + " s.")),
-                TRANSCRIPTION_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+        transcriptionTimers.put(
+                itemId,
+                wiring.timers()
+                        .schedule(
+                                () -> run(() -> transcriptionFailed(
+                                        itemId,
+                                        "transcription_timeout",
+                                        "No transcript arrived within " + TRANSCRIPTION_TIMEOUT.toSeconds() + " s.")),
+                                TRANSCRIPTION_TIMEOUT.toMillis(),
+                                TimeUnit.MILLISECONDS));
     }
 
     private void handleTranscript(Envelope envelope) {
@@ -659,8 +807,10 @@ public final class RealtimeSession {
         switch (envelope.kind()) {
             case Kinds.STT_DELTA -> {
                 if (reported) {
-                    send(Events.event("conversation.item.input_audio_transcription.delta").put("item_id", itemId)
-                            .put("content_index", 0).put("delta", payload.path("delta").asText("")));
+                    send(Events.event("conversation.item.input_audio_transcription.delta")
+                            .put("item_id", itemId)
+                            .put("content_index", 0)
+                            .put("delta", payload.path("delta").asText("")));
                 }
             }
             case Kinds.STT_DONE -> {
@@ -671,16 +821,23 @@ public final class RealtimeSession {
                     if (reported) {
                         ObjectNode completed = Events.event("conversation.item.input_audio_transcription.completed");
                         completed.put("item_id", itemId).put("content_index", 0).put("transcript", transcript);
-                        completed.putObject("usage").put("type", "duration")
-                                .put("seconds", payload.path("usage").path("seconds").asDouble(0));
+                        completed
+                                .putObject("usage")
+                                .put("type", "duration")
+                                .put(
+                                        "seconds",
+                                        payload.path("usage").path("seconds").asDouble(0));
                         send(completed);
                     }
                     sendItemDone(item);
                 });
                 transcriptionEnded(itemId, true);
             }
-            case Kinds.STT_ERROR -> transcriptionFailed(itemId, payload.path("code").asText("upstream_error"),
-                    payload.path("message").asText("Transcription failed."));
+            case Kinds.STT_ERROR ->
+                transcriptionFailed(
+                        itemId,
+                        payload.path("code").asText("upstream_error"),
+                        payload.path("message").asText("Transcription failed."));
             default -> {
                 // other kinds of later envelope versions
             }
@@ -694,12 +851,20 @@ public final class RealtimeSession {
         wiring.workers().cancel(itemId);
         if (config.audioInput().path("transcription").isNull()) {
             // The client did not ask for transcripts, so a transcription.failed would be news to it.
-            send(Events.error(new RealtimeError(RealtimeError.SERVER_ERROR, code,
-                    "Your speech could not be transcribed, so it was not answered: " + message, null), null));
+            send(Events.error(
+                    new RealtimeError(
+                            RealtimeError.SERVER_ERROR,
+                            code,
+                            "Your speech could not be transcribed, so it was not answered: " + message,
+                            null),
+                    null));
         } else {
             ObjectNode failed = Events.event("conversation.item.input_audio_transcription.failed");
             failed.put("item_id", itemId).put("content_index", 0);
-            failed.putObject("error").put("type", RealtimeError.SERVER_ERROR).put("code", code).put("message", message);
+            failed.putObject("error")
+                    .put("type", RealtimeError.SERVER_ERROR)
+                    .put("code", code)
+                    .put("message", message);
             send(failed);
         }
         conversation.find(itemId).ifPresent(this::sendItemDone);
@@ -747,8 +912,10 @@ public final class RealtimeSession {
                 ObjectNode reference = Fields.object(raw, at);
                 Fields.onlyKnown(reference, at, Set.of("type", "id"));
                 String refId = Fields.requiredString(reference, "id", at);
-                items.add(conversation.find(refId).orElseThrow(() -> RealtimeError.invalidValue(
-                        Fields.join(at, "id"), "Item with id '" + refId + "' not found in the conversation.")));
+                items.add(conversation
+                        .find(refId)
+                        .orElseThrow(() -> RealtimeError.invalidValue(
+                                Fields.join(at, "id"), "Item with id '" + refId + "' not found in the conversation.")));
             } else {
                 // Out-of-band input may answer calls that are not in the default conversation.
                 items.add(Items.normalize(raw, at, null));
@@ -831,15 +998,27 @@ public final class RealtimeSession {
     }
 
     private void armIdleTimer(ResponseStream response) {
-        ScheduledFuture<?> previous = idleTimers.put(response.id(), wiring.timers().schedule(() -> run(() -> {
-            if (responses.get(response.id()) == response) {
-                wiring.workers().cancel(response.id());
-                response.finish("failed", null, Events.failure("response_timeout",
-                        "No model output arrived for " + wiring.responseIdleTimeout().toSeconds()
-                                + " s; the response was stopped."));
-                forget(response);
-            }
-        }), wiring.responseIdleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        ScheduledFuture<?> previous = idleTimers.put(
+                response.id(),
+                wiring.timers()
+                        .schedule(
+                                () -> run(() -> {
+                                    if (responses.get(response.id()) == response) {
+                                        wiring.workers().cancel(response.id());
+                                        response.finish(
+                                                "failed",
+                                                null,
+                                                Events.failure(
+                                                        "response_timeout",
+                                                        "No model output arrived for "
+                                                                + wiring.responseIdleTimeout()
+                                                                        .toSeconds()
+                                                                + " s; the response was stopped."));
+                                        forget(response);
+                                    }
+                                }),
+                                wiring.responseIdleTimeout().toMillis(),
+                                TimeUnit.MILLISECONDS));
         if (previous != null) {
             previous.cancel(false);
         }
@@ -849,8 +1028,13 @@ public final class RealtimeSession {
         if (closed) {
             return;
         }
-        send(Events.error(new RealtimeError(RealtimeError.INVALID_REQUEST, "session_expired",
-                "Your session hit the maximum duration of " + wiring.maxDuration().toMinutes() + " minutes.", null),
+        send(Events.error(
+                new RealtimeError(
+                        RealtimeError.INVALID_REQUEST,
+                        "session_expired",
+                        "Your session hit the maximum duration of "
+                                + wiring.maxDuration().toMinutes() + " minutes.",
+                        null),
                 null));
         shutdown(1001);
     }
@@ -906,8 +1090,13 @@ public final class RealtimeSession {
                     task.run();
                 } catch (RuntimeException e) {
                     LOG.log(Level.SEVERE, "session " + id() + " failed handling an event", e);
-                    send(Events.error(new RealtimeError(RealtimeError.SERVER_ERROR, "server_error",
-                            "The server had an error while processing your request.", null), null));
+                    send(Events.error(
+                            new RealtimeError(
+                                    RealtimeError.SERVER_ERROR,
+                                    "server_error",
+                                    "The server had an error while processing your request.",
+                                    null),
+                            null));
                 }
             });
         } catch (java.util.concurrent.RejectedExecutionException e) {
@@ -915,12 +1104,10 @@ public final class RealtimeSession {
         }
     }
 
-    private record Deferred(Set<String> itemIds, Runnable submit) {
-    }
+    private record Deferred(Set<String> itemIds, Runnable submit) {}
 
     /** One sentence of an assistant audio item and how long it plays. */
-    private record Spoken(String text, long durationMs) {
-    }
+    private record Spoken(String text, long durationMs) {}
 
     /** The session's side of its responses: they speak through it and write to its conversation. */
     private final class ResponseHost implements ResponseStream.Host {
@@ -948,10 +1135,24 @@ public final class RealtimeSession {
             job.put("rate", response.outputFormat().rate());
             job.put("segment", segment);
             Telemetry.TraceHeaders trace = Telemetry.headers(response.span());
-            wiring.workers().submit(Streams.TTS_JOBS, new Envelope(Kinds.TTS_REQUEST, caller.tenantId(),
-                    caller.projectId(), id(), response.id(), itemId, segment,
-                    System.currentTimeMillis() + wiring.responseIdleTimeout().toMillis(), trace.traceparent(),
-                    trace.tracestate(), Streams.gatewayStream(wiring.gatewayId()), 1, Json.write(job)));
+            wiring.workers()
+                    .submit(
+                            Streams.TTS_JOBS,
+                            new Envelope(
+                                    Kinds.TTS_REQUEST,
+                                    caller.tenantId(),
+                                    caller.projectId(),
+                                    id(),
+                                    response.id(),
+                                    itemId,
+                                    segment,
+                                    System.currentTimeMillis()
+                                            + wiring.responseIdleTimeout().toMillis(),
+                                    trace.traceparent(),
+                                    trace.tracestate(),
+                                    Streams.gatewayStream(wiring.gatewayId()),
+                                    1,
+                                    Json.write(job)));
         }
 
         @Override
@@ -966,7 +1167,9 @@ public final class RealtimeSession {
             spokenAudio.computeIfAbsent(itemId, k -> new ArrayList<>()).add(new Spoken(text, durationMs));
             input.assistantSpoke(durationMs);
             try {
-                wiring.access().limiter().recordAudio(caller.tenantId(), limits(), Math.max(1, (durationMs + 999) / 1000));
+                wiring.access()
+                        .limiter()
+                        .recordAudio(caller.tenantId(), limits(), Math.max(1, (durationMs + 999) / 1000));
             } catch (RuntimeException e) {
                 LOG.warning("could not record spoken audio for " + id() + ": " + e.getMessage());
             }

@@ -1,22 +1,20 @@
 package dev.agentvoicebox.gateway;
 
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentvoicebox.gateway.audio.AudioException;
 import dev.agentvoicebox.gateway.audio.AudioFormat;
 import dev.agentvoicebox.gateway.audio.SentenceSplitter;
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Kinds;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * One response from {@code response.created} to {@code response.done}: turns worker results into
@@ -59,12 +57,14 @@ final class ResponseStream {
     private final Map<String, StringBuilder> attemptText = new HashMap<>();
     /** Audio responses speak the text: sentence by sentence through tts, played in order. */
     private final boolean audio;
+
     private final AudioFormat outputFormat;
     private final SentenceSplitter sentences = new SentenceSplitter();
     private final List<Segment> segments = new ArrayList<>();
     private int playing;
     /** The model finished; the response ends with these once the last sentence is spoken. */
     private String pendingStatus;
+
     private String pendingReason;
     private Output message;
     private int attempt = 1;
@@ -74,8 +74,15 @@ final class ResponseStream {
     private boolean firstAudio;
     private boolean finished;
 
-    ResponseStream(String id, String conversationId, ObjectNode metadata, JsonNode outputModalities,
-                   JsonNode maxOutputTokens, ObjectNode audioOutput, Span span, Host host) {
+    ResponseStream(
+            String id,
+            String conversationId,
+            ObjectNode metadata,
+            JsonNode outputModalities,
+            JsonNode maxOutputTokens,
+            ObjectNode audioOutput,
+            Span span,
+            Host host) {
         this.id = id;
         this.conversationId = conversationId;
         this.metadata = metadata;
@@ -163,16 +170,24 @@ final class ResponseStream {
                 case Kinds.LLM_TEXT_DELTA -> textDelta(payload.path("delta").asText(""));
                 case Kinds.LLM_TOOL_CALL_DELTA -> toolCallDelta(payload);
                 case Kinds.LLM_DONE -> done(payload);
-                case Kinds.LLM_ERROR -> finish("failed", null, Events.failure(
-                        payload.path("code").asText("upstream_error"),
-                        payload.path("message").asText("The response could not be generated.")));
+                case Kinds.LLM_ERROR ->
+                    finish(
+                            "failed",
+                            null,
+                            Events.failure(
+                                    payload.path("code").asText("upstream_error"),
+                                    payload.path("message").asText("The response could not be generated.")));
                 default -> {
                     // kinds of later envelope versions: nothing to do with them here
                 }
             }
         } catch (Diverged e) {
-            finish("failed", null, Events.failure("response_interrupted",
-                    "The worker generating this response was lost and its retry produced different output."));
+            finish(
+                    "failed",
+                    null,
+                    Events.failure(
+                            "response_interrupted",
+                            "The worker generating this response was lost and its retry produced different output."));
         }
         return finished;
     }
@@ -184,7 +199,8 @@ final class ResponseStream {
         }
         Output out = message != null ? message : openMessage();
         out.text.append(fresh);
-        ObjectNode event = partEvent(audio ? "response.output_audio_transcript.delta" : "response.output_text.delta", out);
+        ObjectNode event =
+                partEvent(audio ? "response.output_audio_transcript.delta" : "response.output_text.delta", out);
         event.put("content_index", 0);
         event.put("delta", fresh);
         host.send(event);
@@ -222,8 +238,11 @@ final class ResponseStream {
         String slot = "tool:" + index;
         Output call = calls.get(index);
         String callId = payload.path("call_id").asText("");
-        if (call != null && attempt > 1 && !attemptText.containsKey(slot)
-                && !callId.isEmpty() && !callId.equals(call.item.path("call_id").asText())) {
+        if (call != null
+                && attempt > 1
+                && !attemptText.containsKey(slot)
+                && !callId.isEmpty()
+                && !callId.equals(call.item.path("call_id").asText())) {
             throw new Diverged();
         }
         String fresh = fresh(slot, payload.path("arguments").asText(""));
@@ -284,8 +303,7 @@ final class ResponseStream {
                 status = "incomplete";
                 reason = "content_filter";
             }
-            default -> {
-            }
+            default -> {}
         }
         if (audio) {
             String rest = sentences.flush();
@@ -323,8 +341,8 @@ final class ResponseStream {
         }
         switch (envelope.kind()) {
             case Kinds.TTS_AUDIO -> {
-                short[] samples = dev.agentvoicebox.gateway.audio.Pcm16.fromBytes(
-                        java.util.Base64.getDecoder().decode(payload.path("audio").asText("")));
+                short[] samples = dev.agentvoicebox.gateway.audio.Pcm16.fromBytes(java.util.Base64.getDecoder()
+                        .decode(payload.path("audio").asText("")));
                 int skip = (int) Math.max(0, Math.min(samples.length, segment.received - segment.attemptSamples));
                 segment.attemptSamples += samples.length;
                 if (skip < samples.length) {
@@ -338,8 +356,13 @@ final class ResponseStream {
                 segment.durationMs = payload.path("duration_ms").asLong(segment.received * 1000L / outputFormat.rate());
             }
             case Kinds.TTS_ERROR -> {
-                finish("failed", null, Events.failure(payload.path("code").asText("upstream_error"),
-                        "Speech synthesis failed: " + payload.path("message").asText("")));
+                finish(
+                        "failed",
+                        null,
+                        Events.failure(
+                                payload.path("code").asText("upstream_error"),
+                                "Speech synthesis failed: "
+                                        + payload.path("message").asText("")));
                 return;
             }
             default -> {
@@ -408,7 +431,9 @@ final class ResponseStream {
         span.setAttribute("gen_ai.usage.input_tokens", inputTokens);
         span.setAttribute("gen_ai.usage.output_tokens", outputTokens);
         if ("failed".equals(status)) {
-            span.setStatus(StatusCode.ERROR, error == null ? status : error.path("code").asText());
+            span.setStatus(
+                    StatusCode.ERROR,
+                    error == null ? status : error.path("code").asText());
         }
         span.end();
     }
@@ -428,8 +453,8 @@ final class ResponseStream {
                 audioDone.put("content_index", 0);
                 host.send(audioDone);
             }
-            ObjectNode wordsDone = partEvent(audio ? "response.output_audio_transcript.done"
-                    : "response.output_text.done", output);
+            ObjectNode wordsDone =
+                    partEvent(audio ? "response.output_audio_transcript.done" : "response.output_text.done", output);
             wordsDone.put("content_index", 0);
             wordsDone.put(field, text);
             host.send(wordsDone);
@@ -437,8 +462,11 @@ final class ResponseStream {
             partDone.put("content_index", 0);
             partDone.putObject("part").put("type", audio ? "audio" : "text").put(field, text);
             host.send(partDone);
-            ((ArrayNode) item.get("content")).removeAll().addObject()
-                    .put("type", audio ? "output_audio" : "output_text").put(field, text);
+            ((ArrayNode) item.get("content"))
+                    .removeAll()
+                    .addObject()
+                    .put("type", audio ? "output_audio" : "output_text")
+                    .put(field, text);
         } else {
             item.put("arguments", text);
             ObjectNode argsDone = partEvent("response.function_call_arguments.done", output);
@@ -468,7 +496,8 @@ final class ResponseStream {
      * beginning; its output is matched against what was already sent and only the rest goes out.
      */
     private String fresh(String slot, String delta) {
-        StringBuilder seen = attemptText.computeIfAbsent(slot, s -> new StringBuilder()).append(delta);
+        StringBuilder seen =
+                attemptText.computeIfAbsent(slot, s -> new StringBuilder()).append(delta);
         StringBuilder sent = emitted.computeIfAbsent(slot, s -> new StringBuilder());
         int overlap = Math.min(seen.length(), sent.length());
         if (!seen.substring(0, overlap).equals(sent.substring(0, overlap))) {
@@ -511,9 +540,13 @@ final class ResponseStream {
             usage.put("total_tokens", inputTokens + outputTokens);
             usage.put("input_tokens", inputTokens);
             usage.put("output_tokens", outputTokens);
-            usage.putObject("input_token_details").put("text_tokens", inputTokens).put("audio_tokens", 0)
+            usage.putObject("input_token_details")
+                    .put("text_tokens", inputTokens)
+                    .put("audio_tokens", 0)
                     .put("cached_tokens", 0);
-            usage.putObject("output_token_details").put("text_tokens", outputTokens).put("audio_tokens", 0);
+            usage.putObject("output_token_details")
+                    .put("text_tokens", outputTokens)
+                    .put("audio_tokens", 0);
         }
         json.set("metadata", metadata);
         return json;
@@ -534,6 +567,7 @@ final class ResponseStream {
         long received;
         /** Samples the current attempt has sent. */
         long attemptSamples;
+
         int attempt = 1;
         boolean done;
         long durationMs;

@@ -1,14 +1,8 @@
 package dev.agentvoicebox.gateway;
 
-import java.time.Duration;
-import java.util.List;
-import java.util.logging.Level;
-import java.util.logging.Logger;
-
 import dev.agentvoicebox.platform.RedisConnections;
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Streams;
-
 import io.lettuce.core.Consumer;
 import io.lettuce.core.RedisBusyException;
 import io.lettuce.core.StreamMessage;
@@ -16,6 +10,10 @@ import io.lettuce.core.XGroupCreateArgs;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
+import java.time.Duration;
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Reads this instance's result stream ({@code avb:gw:<id>}) and hands each message to the session it
@@ -42,8 +40,12 @@ public final class ResultReader implements AutoCloseable {
 
     private void createGroup() {
         try {
-            connection.sync().xgroupCreate(XReadArgs.StreamOffset.from(stream, "$"), Streams.GATEWAY_GROUP,
-                    XGroupCreateArgs.Builder.mkstream());
+            connection
+                    .sync()
+                    .xgroupCreate(
+                            XReadArgs.StreamOffset.from(stream, "$"),
+                            Streams.GATEWAY_GROUP,
+                            XGroupCreateArgs.Builder.mkstream());
         } catch (RedisBusyException e) {
             // The group exists: this instance id restarted.
         }

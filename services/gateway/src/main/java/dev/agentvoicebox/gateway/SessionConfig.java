@@ -1,27 +1,39 @@
 package dev.agentvoicebox.gateway;
 
-import java.util.HashSet;
-import java.util.Map;
-import java.util.Set;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The GA session object and its validated partial updates. An update is checked whole before any
  * of it is applied, so a rejected {@code session.update} leaves the session as it was.
  */
 public final class SessionConfig {
-    static final Set<String> VOICES = Set.of(
-            "alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar");
+    static final Set<String> VOICES =
+            Set.of("alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar");
     static final int MAX_OUTPUT_TOKENS = 4096;
 
     private static final Set<String> SESSION_FIELDS = Set.of(
-            "type", "model", "output_modalities", "instructions", "audio", "include", "max_output_tokens",
-            "tool_choice", "tools", "tracing", "truncation", "prompt", "temperature",
+            "type",
+            "model",
+            "output_modalities",
+            "instructions",
+            "audio",
+            "include",
+            "max_output_tokens",
+            "tool_choice",
+            "tools",
+            "tracing",
+            "truncation",
+            "prompt",
+            "temperature",
             // Server-owned fields that clients echo back from session.created; ignored on update.
-            "id", "object", "expires_at");
+            "id",
+            "object",
+            "expires_at");
     private static final Set<String> READ_ONLY = Set.of("id", "object", "expires_at");
     private static final Set<String> FORMATS = Set.of("audio/pcm", "audio/pcmu", "audio/pcma");
     private static final Set<String> TOOL_CHOICE_MODES = Set.of("auto", "none", "required");
@@ -77,7 +89,8 @@ public final class SessionConfig {
         if (turnDetection != null && turnDetection.isObject()) {
             // Fields left out take their type's defaults, never the previous type's values.
             ObjectNode filled = "semantic_vad".equals(turnDetection.path("type").asText())
-                    ? semanticVadDefaults() : serverVadDefaults();
+                    ? semanticVadDefaults()
+                    : serverVadDefaults();
             filled.setAll((ObjectNode) turnDetection);
             ((ObjectNode) changes.path("audio").path("input")).set("turn_detection", filled);
         }
@@ -108,8 +121,10 @@ public final class SessionConfig {
             switch (name) {
                 case "type" -> {
                     if (!"realtime".equals(Fields.string(value, at))) {
-                        throw RealtimeError.invalidValue(at, "Invalid value: '" + value.asText()
-                                + "'. Only 'realtime' sessions are served on this endpoint.");
+                        throw RealtimeError.invalidValue(
+                                at,
+                                "Invalid value: '" + value.asText()
+                                        + "'. Only 'realtime' sessions are served on this endpoint.");
                     }
                 }
                 case "model" -> Fields.string(value, at);
@@ -122,7 +137,9 @@ public final class SessionConfig {
                             throw RealtimeError.invalidType(at, "an array");
                         }
                         for (int i = 0; i < value.size(); i++) {
-                            Fields.oneOf(value.get(i), at + "[" + i + "]",
+                            Fields.oneOf(
+                                    value.get(i),
+                                    at + "[" + i + "]",
                                     Set.of("item.input_audio_transcription.logprobs"));
                         }
                     }
@@ -191,8 +208,9 @@ public final class SessionConfig {
             }
             String name = Fields.requiredString(tool, "name", toolAt);
             if (!name.matches("[a-zA-Z0-9_-]{1,64}")) {
-                throw RealtimeError.invalidValue(Fields.join(toolAt, "name"), "Invalid '" + toolAt
-                        + ".name': use 1 to 64 letters, digits, '_' or '-'.");
+                throw RealtimeError.invalidValue(
+                        Fields.join(toolAt, "name"),
+                        "Invalid '" + toolAt + ".name': use 1 to 64 letters, digits, '_' or '-'.");
             }
             if (!names.add(name)) {
                 throw RealtimeError.invalidValue(Fields.join(toolAt, "name"), "Duplicate tool name: '" + name + "'.");
@@ -253,7 +271,9 @@ public final class SessionConfig {
                 String nAt = Fields.join(inAt, "noise_reduction");
                 ObjectNode noise = Fields.object(input.get("noise_reduction"), nAt);
                 Fields.onlyKnown(noise, nAt, Set.of("type"));
-                Fields.oneOf(Fields.required(noise, "type", nAt), Fields.join(nAt, "type"),
+                Fields.oneOf(
+                        Fields.required(noise, "type", nAt),
+                        Fields.join(nAt, "type"),
                         Set.of("near_field", "far_field"));
             }
             if (input.has("turn_detection") && !input.get("turn_detection").isNull()) {
@@ -290,11 +310,20 @@ public final class SessionConfig {
 
     private static void turnDetection(JsonNode value, String at) {
         ObjectNode td = Fields.object(value, at);
-        String type = Fields.oneOf(Fields.required(td, "type", at), Fields.join(at, "type"),
-                Set.of("server_vad", "semantic_vad"));
+        String type = Fields.oneOf(
+                Fields.required(td, "type", at), Fields.join(at, "type"), Set.of("server_vad", "semantic_vad"));
         if ("server_vad".equals(type)) {
-            Fields.onlyKnown(td, at, Set.of("type", "threshold", "prefix_padding_ms", "silence_duration_ms",
-                    "create_response", "interrupt_response", "idle_timeout_ms"));
+            Fields.onlyKnown(
+                    td,
+                    at,
+                    Set.of(
+                            "type",
+                            "threshold",
+                            "prefix_padding_ms",
+                            "silence_duration_ms",
+                            "create_response",
+                            "interrupt_response",
+                            "idle_timeout_ms"));
             if (td.has("threshold")) {
                 Fields.number(td.get("threshold"), Fields.join(at, "threshold"), 0, 1);
             }
@@ -310,7 +339,8 @@ public final class SessionConfig {
         } else {
             Fields.onlyKnown(td, at, Set.of("type", "eagerness", "create_response", "interrupt_response"));
             if (td.has("eagerness")) {
-                Fields.oneOf(td.get("eagerness"), Fields.join(at, "eagerness"), Set.of("low", "medium", "high", "auto"));
+                Fields.oneOf(
+                        td.get("eagerness"), Fields.join(at, "eagerness"), Set.of("low", "medium", "high", "auto"));
             }
         }
         for (String flag : Set.of("create_response", "interrupt_response")) {

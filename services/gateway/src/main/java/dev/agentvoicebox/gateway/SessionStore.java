@@ -1,5 +1,10 @@
 package dev.agentvoicebox.gateway;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.protocol.Streams;
+import io.lettuce.core.Range;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -8,13 +13,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-
-import dev.agentvoicebox.protocol.Streams;
-
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.lettuce.core.Range;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
 
 /**
  * Sessions and their items in Redis (keys in services/protocol). Writes are asynchronous and
@@ -77,15 +75,16 @@ public final class SessionStore {
 
     public void close(String sessionId, String tenantId) {
         RedisAsyncCommands<String, String> redis = connection.async();
-        watch(redis.del(Streams.sessionKey(sessionId), Streams.sessionItemsKey(sessionId),
-                Streams.sessionOrderKey(sessionId)));
+        watch(redis.del(
+                Streams.sessionKey(sessionId), Streams.sessionItemsKey(sessionId), Streams.sessionOrderKey(sessionId)));
         watch(redis.zrem(Streams.tenantSessionsKey(tenantId), sessionId));
     }
 
     /** The tenant's live sessions on every gateway instance. */
     public List<Map<String, String>> list(String tenantId) {
         var redis = connection.sync();
-        List<String> ids = redis.zrangebyscore(Streams.tenantSessionsKey(tenantId),
+        List<String> ids = redis.zrangebyscore(
+                Streams.tenantSessionsKey(tenantId),
                 Range.create((double) System.currentTimeMillis(), Double.POSITIVE_INFINITY));
         List<Map<String, String>> sessions = new ArrayList<>();
         for (String id : ids) {

@@ -1,22 +1,20 @@
 package dev.agentvoicebox.gateway;
 
-import java.util.Map;
-import java.util.Optional;
-
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentvoicebox.platform.StreamPublisher;
 import dev.agentvoicebox.platform.edge.EdgeIdentity;
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Kinds;
 import dev.agentvoicebox.protocol.Streams;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * The caller's live sessions on every gateway instance: list, inspect (with its items), and cancel;
@@ -34,9 +32,7 @@ final class SessionsService implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/sessions", this::list)
-                .get("/sessions/{id}", this::inspect)
-                .delete("/sessions/{id}", this::cancel);
+        rules.get("/sessions", this::list).get("/sessions/{id}", this::inspect).delete("/sessions/{id}", this::cancel);
     }
 
     private void list(ServerRequest request, ServerResponse response) {
@@ -85,9 +81,22 @@ final class SessionsService implements HttpService {
             return;
         }
         Map<String, String> s = session.get();
-        publisher.publish(Streams.gatewayStream(s.get("gateway")), new Envelope(Kinds.SESSION_CANCEL,
-                s.get("tenant_id"), s.get("project_id"), s.get("id"), "", "", 0, 0, "", "", "", 1,
-                Json.write(Json.object().put("reason", "cancelled through the sessions API"))));
+        publisher.publish(
+                Streams.gatewayStream(s.get("gateway")),
+                new Envelope(
+                        Kinds.SESSION_CANCEL,
+                        s.get("tenant_id"),
+                        s.get("project_id"),
+                        s.get("id"),
+                        "",
+                        "",
+                        0,
+                        0,
+                        "",
+                        "",
+                        "",
+                        1,
+                        Json.write(Json.object().put("reason", "cancelled through the sessions API"))));
         ObjectNode body = summary(s);
         body.put("status", "cancelling");
         HttpErrors.json(response, Status.ACCEPTED_202, body);
@@ -100,12 +109,21 @@ final class SessionsService implements HttpService {
             return Optional.empty();
         }
         String id = request.path().pathParameters().get("id");
-        Optional<Map<String, String>> session = gateway.store().find(id)
+        Optional<Map<String, String>> session = gateway.store()
+                .find(id)
                 .filter(s -> caller.get().tenant().equals(s.get("tenant_id")))
-                .filter(s -> caller.get().projectScope().map(p -> p.equals(s.get("project_id"))).orElse(true));
+                .filter(s -> caller.get()
+                        .projectScope()
+                        .map(p -> p.equals(s.get("project_id")))
+                        .orElse(true));
         if (session.isEmpty()) {
-            HttpErrors.send(response, Status.NOT_FOUND_404, "invalid_request_error", "session_not_found",
-                    "No live session with id '" + id + "'.", "id");
+            HttpErrors.send(
+                    response,
+                    Status.NOT_FOUND_404,
+                    "invalid_request_error",
+                    "session_not_found",
+                    "No live session with id '" + id + "'.",
+                    "id");
         }
         return session;
     }

@@ -1,13 +1,12 @@
 package dev.agentvoicebox.gateway;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * Client secrets are signed by the tenants service with the same keys as API keys, so the gateway
@@ -24,8 +23,7 @@ final class TenantsClient {
     }
 
     /** The tenants service's answer, status and JSON body, to relay. */
-    record Answer(int status, String body) {
-    }
+    record Answer(int status, String body) {}
 
     Answer mintClientSecret(String authorization, String tenant, long ttlSeconds, ObjectNode session) {
         ObjectNode body = Json.object();
@@ -50,8 +48,11 @@ final class TenantsClient {
 
     private static Answer unavailable() {
         ObjectNode error = Json.object();
-        error.putObject("error").put("message", "Client secrets cannot be issued right now; try again shortly.")
-                .put("type", "server_error").putNull("param").put("code", "tenants_unavailable");
+        error.putObject("error")
+                .put("message", "Client secrets cannot be issued right now; try again shortly.")
+                .put("type", "server_error")
+                .putNull("param")
+                .put("code", "tenants_unavailable");
         return new Answer(503, Json.write(error));
     }
 }

@@ -1,11 +1,9 @@
 package dev.agentvoicebox.gateway;
 
-import java.time.Duration;
-
 import dev.agentvoicebox.platform.StreamPublisher;
 import dev.agentvoicebox.protocol.Envelope;
-
 import io.lettuce.core.api.StatefulRedisConnection;
+import java.time.Duration;
 
 /** Sends jobs to the worker pools (llm, stt, tts) and tells them to stop. */
 public final class Workers {

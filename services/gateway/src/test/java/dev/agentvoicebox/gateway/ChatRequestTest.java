@@ -1,13 +1,12 @@
 package dev.agentvoicebox.gateway;
 
-import java.util.List;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
 import org.junit.jupiter.api.Test;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 
 class ChatRequestTest {
     private static ObjectNode item(String json) throws Exception {
@@ -23,8 +22,13 @@ class ChatRequestTest {
                 item("{\"type\":\"function_call\",\"name\":\"g\",\"call_id\":\"c2\",\"arguments\":\"{}\"}"),
                 item("{\"type\":\"function_call_output\",\"call_id\":\"c1\",\"output\":\"1\"}"),
                 item("{\"type\":\"function_call_output\",\"call_id\":\"c2\",\"output\":\"2\"}"));
-        ObjectNode body = ChatRequest.build("sys", context, Json.MAPPER.createArrayNode(), null,
-                Json.MAPPER.getNodeFactory().textNode("inf"), null);
+        ObjectNode body = ChatRequest.build(
+                "sys",
+                context,
+                Json.MAPPER.createArrayNode(),
+                null,
+                Json.MAPPER.getNodeFactory().textNode("inf"),
+                null);
         JsonNode messages = body.path("messages");
         assertEquals(5, messages.size());
         assertEquals("a\nb", messages.path(1).path("content").asText());
@@ -36,10 +40,22 @@ class ChatRequestTest {
 
     @Test
     void aNamedToolChoiceBecomesTheChatCompletionsShape() throws Exception {
-        ObjectNode body = ChatRequest.build("", List.of(), Json.parse("[{\"type\":\"function\",\"name\":\"f\"}]"),
-                Json.parse("{\"type\":\"function\",\"name\":\"f\"}"), Json.MAPPER.getNodeFactory().numberNode(50), null);
+        ObjectNode body = ChatRequest.build(
+                "",
+                List.of(),
+                Json.parse("[{\"type\":\"function\",\"name\":\"f\"}]"),
+                Json.parse("{\"type\":\"function\",\"name\":\"f\"}"),
+                Json.MAPPER.getNodeFactory().numberNode(50),
+                null);
         assertEquals("f", body.path("tool_choice").path("function").path("name").asText());
-        assertEquals("object", body.path("tools").path(0).path("function").path("parameters").path("type").asText());
+        assertEquals(
+                "object",
+                body.path("tools")
+                        .path(0)
+                        .path("function")
+                        .path("parameters")
+                        .path("type")
+                        .asText());
         assertEquals(50, body.path("max_output_tokens").asInt());
         assertEquals(0, body.path("messages").size());
     }

@@ -1,13 +1,12 @@
 package dev.agentvoicebox.gateway;
 
-import java.util.Base64;
-
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Base64;
+import org.junit.jupiter.api.Test;
 
 class ItemAudioTest {
     private static String b64(int bytes) {
@@ -17,7 +16,10 @@ class ItemAudioTest {
     private static ObjectNode audioItem(String id, String audio) {
         ObjectNode item = Json.object().put("id", id).put("type", "message").put("role", "user");
         // as Items.normalize leaves it: the audio decoded into a binary node
-        item.putArray("content").addObject().put("type", "input_audio").put("audio", Base64.getDecoder().decode(audio))
+        item.putArray("content")
+                .addObject()
+                .put("type", "input_audio")
+                .put("audio", Base64.getDecoder().decode(audio))
                 .put("transcript", "t");
         return item;
     }
@@ -39,7 +41,9 @@ class ItemAudioTest {
         ObjectNode item = audioItem("a", "QUJD");
         kept.keepFrom(item);
         assertFalse(item.path("content").path(0).has("audio"));
-        assertEquals("QUJD", kept.withAudio(item).path("content").path(0).path("audio").asText());
+        assertEquals(
+                "QUJD",
+                kept.withAudio(item).path("content").path(0).path("audio").asText());
         assertFalse(item.path("content").path(0).has("audio"), "the stored item is left as it is");
     }
 
@@ -69,7 +73,12 @@ class ItemAudioTest {
         kept.append("spoken", 0, new byte[] {1, 2, 3, 4}, 8);
         kept.append("spoken", 0, new byte[800], 8);
         assertEquals(804, audioBytes(kept, spoken));
-        byte[] audio = Base64.getDecoder().decode(kept.withAudio(spoken).path("content").path(0).path("audio").asText());
+        byte[] audio = Base64.getDecoder()
+                .decode(kept.withAudio(spoken)
+                        .path("content")
+                        .path(0)
+                        .path("audio")
+                        .asText());
         assertEquals(3, audio[2], "in the order it was played");
         kept.truncate("spoken", 0, 50);
         assertEquals(400, audioBytes(kept, spoken), "50 ms at 8 bytes a millisecond");

@@ -1,5 +1,6 @@
 package dev.agentvoicebox.gateway;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -12,8 +13,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** A real WebSocket client (the JDK's) that collects server events for assertions. */
 final class RealtimeClient implements AutoCloseable {
@@ -32,10 +31,13 @@ final class RealtimeClient implements AutoCloseable {
     }
 
     static RealtimeClient connect(int port, String query, Map<String, String> headers, List<String> subprotocols) {
-        WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(WAIT);
+        WebSocket.Builder builder =
+                HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(WAIT);
         headers.forEach(builder::header);
         if (!subprotocols.isEmpty()) {
-            builder.subprotocols(subprotocols.get(0), subprotocols.subList(1, subprotocols.size()).toArray(String[]::new));
+            builder.subprotocols(
+                    subprotocols.get(0),
+                    subprotocols.subList(1, subprotocols.size()).toArray(String[]::new));
         }
         return new RealtimeClient(builder, URI.create("ws://127.0.0.1:" + port + "/v1/realtime" + query));
     }

@@ -2,8 +2,7 @@ package dev.agentvoicebox.gateway;
 
 /** Client events the gateway tests send. */
 final class RealtimeGatewayTestMessages {
-    private RealtimeGatewayTestMessages() {
-    }
+    private RealtimeGatewayTestMessages() {}
 
     static String userText(String text) {
         return """

@@ -1,5 +1,12 @@
 package dev.agentvoicebox.gateway;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentvoicebox.platform.edge.EdgeAuthz;
+import dev.agentvoicebox.platform.testing.OpaServer;
+import dev.agentvoicebox.platform.testing.RedisServer;
+import dev.agentvoicebox.tenants.Bootstrap;
+import dev.agentvoicebox.tenants.Tenants;
+import dev.agentvoicebox.tenants.TenantsSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -12,15 +19,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-
-import dev.agentvoicebox.platform.edge.EdgeAuthz;
-import dev.agentvoicebox.platform.testing.OpaServer;
-import dev.agentvoicebox.platform.testing.RedisServer;
-import dev.agentvoicebox.tenants.Bootstrap;
-import dev.agentvoicebox.tenants.Tenants;
-import dev.agentvoicebox.tenants.TenantsSettings;
-
-import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * What a gateway answers to, for real: a redis-server, the tenants service (signing keys, the OPA
@@ -37,18 +35,32 @@ final class SecureStack {
     final String devKey;
     private final int grpcPort;
     private final EdgeAuthz edge;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     private SecureStack() throws IOException, InterruptedException {
         OpaServer.binary("opa-envoy");
-        Path work = Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-work")).toAbsolutePath(),
-                "stack");
+        Path work = Files.createTempDirectory(
+                Files.createDirectories(Path.of("target", "test-work")).toAbsolutePath(), "stack");
         redis = RedisServer.start();
         grpcPort = OpaServer.freePort();
-        tenants = new Tenants(new TenantsSettings("127.0.0.1", 0, null, null, redis.url(), work.resolve("signing-keys"),
-                Duration.ofDays(30), Duration.ofDays(365), OpaServer.REPO.resolve("policies/data/avb/tiers/data.json"),
-                work.resolve("admin-api-key"), work.resolve("dev-api-key"), "dev"),
-                EdgeAuthz.self("127.0.0.1", grpcPort, Duration.ofSeconds(2)), Clock.systemUTC()).start();
+        tenants = new Tenants(
+                        new TenantsSettings(
+                                "127.0.0.1",
+                                0,
+                                null,
+                                null,
+                                redis.url(),
+                                work.resolve("signing-keys"),
+                                Duration.ofDays(30),
+                                Duration.ofDays(365),
+                                OpaServer.REPO.resolve("policies/data/avb/tiers/data.json"),
+                                work.resolve("admin-api-key"),
+                                work.resolve("dev-api-key"),
+                                "dev"),
+                        EdgeAuthz.self("127.0.0.1", grpcPort, Duration.ofSeconds(2)),
+                        Clock.systemUTC())
+                .start();
         Bootstrap.run(tenants);
         adminKey = Files.readString(work.resolve("admin-api-key")).trim();
         devKey = Files.readString(work.resolve("dev-api-key")).trim();
@@ -72,18 +84,38 @@ final class SecureStack {
     }
 
     /** Settings of a gateway instance on a free port, plain HTTP, checking everything against this stack. */
-    GatewaySettings gateway(String instanceId, Duration sessionMax, Duration responseIdle, Duration accessRecheck,
-                            int maxSessions) {
+    GatewaySettings gateway(
+            String instanceId, Duration sessionMax, Duration responseIdle, Duration accessRecheck, int maxSessions) {
         return gateway(redis.url(), instanceId, sessionMax, responseIdle, accessRecheck, maxSessions);
     }
 
     /** The same, with its sessions, streams and limits in the Redis at {@code redisUrl}. */
-    GatewaySettings gateway(String redisUrl, String instanceId, Duration sessionMax, Duration responseIdle,
-                            Duration accessRecheck, int maxSessions) {
-        return new GatewaySettings("127.0.0.1", 0, null, null, redisUrl, instanceId, "gpt-realtime", sessionMax,
-                responseIdle, GatewayHarness.VAD_MODEL, "self", "127.0.0.1:" + grpcPort,
-                URI.create("http://127.0.0.1:" + opa.restPort), URI.create("http://127.0.0.1:" + tenants.port()),
-                null, accessRecheck, 16L * 1024 * 1024, maxSessions);
+    GatewaySettings gateway(
+            String redisUrl,
+            String instanceId,
+            Duration sessionMax,
+            Duration responseIdle,
+            Duration accessRecheck,
+            int maxSessions) {
+        return new GatewaySettings(
+                "127.0.0.1",
+                0,
+                null,
+                null,
+                redisUrl,
+                instanceId,
+                "gpt-realtime",
+                sessionMax,
+                responseIdle,
+                GatewayHarness.VAD_MODEL,
+                "self",
+                "127.0.0.1:" + grpcPort,
+                URI.create("http://127.0.0.1:" + opa.restPort),
+                URI.create("http://127.0.0.1:" + tenants.port()),
+                null,
+                accessRecheck,
+                16L * 1024 * 1024,
+                maxSessions);
     }
 
     /** A tenants API call with the platform admin key; returns the JSON answer, failing on an error status. */
@@ -102,7 +134,9 @@ final class SecureStack {
     HttpResponse<String> call(String method, String path, String body, String key) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + tenants.port() + path))
                 .header("Authorization", "Bearer " + key)
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (body != null) {
             request.header("Content-Type", "application/json");
         }
@@ -118,8 +152,11 @@ final class SecureStack {
 
     /** A new tenant with a key of {@code role}; returns the key once OPA's bundle knows the tenant. */
     String tenantWithKey(String tenant, String tier, String extra, String role) throws InterruptedException {
-        admin("POST", "/v1/tenants", "{\"id\":\"" + tenant + "\",\"name\":\"" + tenant + "\",\"tier\":\"" + tier + "\""
-                + (extra.isEmpty() ? "" : "," + extra) + "}");
+        admin(
+                "POST",
+                "/v1/tenants",
+                "{\"id\":\"" + tenant + "\",\"name\":\"" + tenant + "\",\"tier\":\"" + tier + "\""
+                        + (extra.isEmpty() ? "" : "," + extra) + "}");
         String key = key(tenant, role);
         awaitBundle(() -> allowed("GET", "/v1/realtime/sessions", key));
         return key;
@@ -127,7 +164,8 @@ final class SecureStack {
 
     /** What the edge policy says of a request with this key, as the gateway would ask it. */
     boolean allowed(String method, String path, String key) {
-        return edge.check(method, path, Map.of("authorization", List.of("Bearer " + key))).allowed();
+        return edge.check(method, path, Map.of("authorization", List.of("Bearer " + key)))
+                .allowed();
     }
 
     String key(String tenant, String role) {

@@ -1,5 +1,14 @@
 package dev.agentvoicebox.gateway;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.platform.testing.Poll;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -10,21 +19,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicReference;
-
-import dev.agentvoicebox.platform.testing.Poll;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Tenants, keys, the edge policy and the in-session policy end to end: real OPA with the
@@ -36,7 +34,8 @@ class SecurityTest {
     private SecureStack stack;
     private Gateway gateway;
     private WorkerReplay llm;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @BeforeAll
     void start() {
@@ -66,20 +65,24 @@ class SecurityTest {
     /** The HTTP answer to a handshake that must be refused. */
     private static HttpResponse<?> refusal(Runnable connect) {
         CompletionException refused = assertThrows(CompletionException.class, connect::run);
-        return assertInstanceOf(WebSocketHandshakeException.class, refused.getCause()).getResponse();
+        return assertInstanceOf(WebSocketHandshakeException.class, refused.getCause())
+                .getResponse();
     }
 
     /** A session on {@code port} once a handshake is admitted again, within 5 s. */
     private static RealtimeClient openOnceAdmitted(int port, String key, String what) {
         AtomicReference<RealtimeClient> opened = new AtomicReference<>();
-        Poll.until(Duration.ofSeconds(5), () -> {
-            try {
-                opened.set(RealtimeClient.connect(port, key));
-                return true;
-            } catch (CompletionException refused) {
-                return false;
-            }
-        }, what);
+        Poll.until(
+                Duration.ofSeconds(5),
+                () -> {
+                    try {
+                        opened.set(RealtimeClient.connect(port, key));
+                        return true;
+                    } catch (CompletionException refused) {
+                        return false;
+                    }
+                },
+                what);
         opened.get().await("conversation.created");
         return opened.get();
     }
@@ -100,18 +103,29 @@ class SecurityTest {
     void tenantsSeeOnlyTheirOwnSessionsAndSpoofedIdentityHeadersAreIgnored() throws Exception {
         String acme = stack.tenantWithKey("acme", "pro", "", "user");
         String globex = stack.tenantWithKey("globex", "pro", "", "user");
-        try (RealtimeClient client = RealtimeClient.connect(gateway.port(), "",
+        try (RealtimeClient client = RealtimeClient.connect(
+                gateway.port(),
+                "",
                 Map.of("Authorization", "Bearer " + acme, "x-avb-tenant", "globex", "x-avb-role", "platform_admin"),
                 List.of())) {
             client.await("conversation.created");
             String id = sessionId(client);
-            assertEquals("acme", harness.redis.shared().sync().hget("avb:sess:{" + id + "}", "tenant_id"),
+            assertEquals(
+                    "acme",
+                    harness.redis.shared().sync().hget("avb:sess:{" + id + "}", "tenant_id"),
                     "the session belongs to the key's tenant, whatever headers the client sent");
-            assertTrue(Json.parse(get("/v1/realtime/sessions", acme, Map.of()).body()).path("data")
-                    .findValuesAsText("id").contains(id));
-            assertFalse(Json.parse(get("/v1/realtime/sessions", globex, Map.of("x-avb-tenant", "acme")).body())
-                    .path("data").findValuesAsText("id").contains(id));
-            assertEquals(404, get("/v1/realtime/sessions/" + id, globex, Map.of()).statusCode(),
+            assertTrue(Json.parse(get("/v1/realtime/sessions", acme, Map.of()).body())
+                    .path("data")
+                    .findValuesAsText("id")
+                    .contains(id));
+            assertFalse(Json.parse(get("/v1/realtime/sessions", globex, Map.of("x-avb-tenant", "acme"))
+                            .body())
+                    .path("data")
+                    .findValuesAsText("id")
+                    .contains(id));
+            assertEquals(
+                    404,
+                    get("/v1/realtime/sessions/" + id, globex, Map.of()).statusCode(),
                     "another tenant's session is not found, not forbidden: ids do not leak");
         }
     }
@@ -119,9 +133,10 @@ class SecurityTest {
     @Test
     void readonlyKeysMayReadButNotOpenSessions() throws Exception {
         String readonly = stack.tenantWithKey("initech", "pro", "", "readonly");
-        CompletionException refused = assertThrows(CompletionException.class,
-                () -> RealtimeClient.connect(gateway.port(), readonly));
-        HttpResponse<?> handshake = assertInstanceOf(WebSocketHandshakeException.class, refused.getCause()).getResponse();
+        CompletionException refused =
+                assertThrows(CompletionException.class, () -> RealtimeClient.connect(gateway.port(), readonly));
+        HttpResponse<?> handshake = assertInstanceOf(WebSocketHandshakeException.class, refused.getCause())
+                .getResponse();
         assertEquals(403, handshake.statusCode());
         assertTrue(handshake.headers().firstValue("content-type").orElse("").startsWith("application/json"));
         assertEquals(200, get("/v1/realtime/sessions", readonly, Map.of()).statusCode());
@@ -160,19 +175,32 @@ class SecurityTest {
     void blockedToolsAndVoicesOutsideTheTierAreRefusedByName() throws Exception {
         String key = stack.tenantWithKey("hooli", "free", "\"blocked_tools\":[\"wire_money\"]", "user");
         try (RealtimeClient client = open(key)) {
-            client.send("{\"type\":\"session.update\",\"event_id\":\"tool\",\"session\":{\"tools\":["
-                    + "{\"type\":\"function\",\"name\":\"get_weather\"},{\"type\":\"function\",\"name\":\"wire_money\"}]}}");
+            client.send(
+                    "{\"type\":\"session.update\",\"event_id\":\"tool\",\"session\":{\"tools\":["
+                            + "{\"type\":\"function\",\"name\":\"get_weather\"},{\"type\":\"function\",\"name\":\"wire_money\"}]}}");
             ObjectNode blocked = client.await("error");
-            assertEquals("session.tools[1].name", blocked.path("error").path("param").asText());
+            assertEquals(
+                    "session.tools[1].name", blocked.path("error").path("param").asText());
             assertEquals("tool", blocked.path("error").path("event_id").asText());
             client.send("{\"type\":\"session.update\",\"session\":{\"audio\":{\"output\":{\"voice\":\"marin\"}}}}");
-            assertEquals("session.audio.output.voice", client.await("error").path("error").path("param").asText(),
+            assertEquals(
+                    "session.audio.output.voice",
+                    client.await("error").path("error").path("param").asText(),
                     "the free tier has alloy and ash only");
-            client.send("{\"type\":\"response.create\",\"response\":{\"tools\":[{\"type\":\"function\",\"name\":\"wire_money\"}]}}");
-            assertEquals("response.tools[0].name", client.await("error").path("error").path("param").asText());
+            client.send(
+                    "{\"type\":\"response.create\",\"response\":{\"tools\":[{\"type\":\"function\",\"name\":\"wire_money\"}]}}");
+            assertEquals(
+                    "response.tools[0].name",
+                    client.await("error").path("error").path("param").asText());
             client.send("{\"type\":\"session.update\",\"session\":{\"audio\":{\"output\":{\"voice\":\"ash\"}}}}");
-            assertEquals("ash", client.await("session.updated").path("session").path("audio").path("output")
-                    .path("voice").asText());
+            assertEquals(
+                    "ash",
+                    client.await("session.updated")
+                            .path("session")
+                            .path("audio")
+                            .path("output")
+                            .path("voice")
+                            .asText());
         }
     }
 
@@ -195,7 +223,8 @@ class SecurityTest {
             }
             client.send("{\"type\":\"response.create\",\"event_id\":\"third\"}");
             ObjectNode refused = client.await("error");
-            assertEquals("rate_limit_exceeded", refused.path("error").path("code").asText());
+            assertEquals(
+                    "rate_limit_exceeded", refused.path("error").path("code").asText());
             assertEquals("third", refused.path("error").path("event_id").asText());
             assertTrue(refused.path("error").path("retry_after_seconds").asLong() >= 1);
             assertTrue(refused.path("error").path("message").asText().contains("responses_per_minute"));
@@ -206,18 +235,23 @@ class SecurityTest {
     @Test
     void theConcurrentSessionLimitRefusesTheHandshakeWith429() throws Exception {
         String key = stack.tenantWithKey("tyrell", "free", "", "user");
-        try (RealtimeClient first = open(key); RealtimeClient second = open(key)) {
-            assertEquals(429, refusedStatus(() -> RealtimeClient.connect(gateway.port(), key)),
+        try (RealtimeClient first = open(key);
+                RealtimeClient second = open(key)) {
+            assertEquals(
+                    429,
+                    refusedStatus(() -> RealtimeClient.connect(gateway.port(), key)),
                     "the free tier holds two sessions");
             first.close();
-            openOnceAdmitted(gateway.port(), key, "a closed session frees its slot").close();
+            openOnceAdmitted(gateway.port(), key, "a closed session frees its slot")
+                    .close();
         }
     }
 
     @Test
     void aFullInstanceRefusesTheHandshakeWith503UntilASessionEnds() throws Exception {
-        try (Gateway small = harness.start("gw-small", Duration.ofHours(1), Duration.ofSeconds(30), Duration.ofSeconds(30), 1);
-             RealtimeClient only = RealtimeClient.connect(small.port(), stack.devKey)) {
+        try (Gateway small = harness.start(
+                        "gw-small", Duration.ofHours(1), Duration.ofSeconds(30), Duration.ofSeconds(30), 1);
+                RealtimeClient only = RealtimeClient.connect(small.port(), stack.devKey)) {
             only.await("conversation.created");
             HttpResponse<?> answer = refusal(() -> RealtimeClient.connect(small.port(), stack.devKey));
             assertEquals(503, answer.statusCode());
@@ -225,7 +259,8 @@ class SecurityTest {
             assertTrue(String.valueOf(answer.body()).contains("server_overloaded"), String.valueOf(answer.body()));
 
             only.close();
-            openOnceAdmitted(small.port(), stack.devKey, "a closed session frees the instance's slot").close();
+            openOnceAdmitted(small.port(), stack.devKey, "a closed session frees the instance's slot")
+                    .close();
         }
     }
 
@@ -235,17 +270,23 @@ class SecurityTest {
         JsonNode parent = stack.newKey("stark", "user");
         String parentKey = parent.path("value").asText();
         SecureStack.awaitBundle(() -> stack.allowed("GET", "/v1/realtime/sessions", parentKey));
-        HttpResponse<String> minted = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port()
-                        + "/v1/realtime/client_secrets")).header("Authorization", "Bearer " + parentKey)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"session\":{\"instructions\":\"Jarvis mode.\"}}")).build(),
+        HttpResponse<String> minted = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/v1/realtime/client_secrets"))
+                        .header("Authorization", "Bearer " + parentKey)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"session\":{\"instructions\":\"Jarvis mode.\"}}"))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, minted.statusCode(), minted.body());
         String secret = Json.parse(minted.body()).path("value").asText();
         try (RealtimeClient client = RealtimeClient.connect(gateway.port(), secret)) {
-            assertEquals("Jarvis mode.", client.next().path("session").path("instructions").asText());
+            assertEquals(
+                    "Jarvis mode.",
+                    client.next().path("session").path("instructions").asText());
             stack.admin("DELETE", "/v1/tenants/stark/keys/" + parent.path("id").asText(), null);
-            assertEquals("api_key_revoked", client.await("error").path("error").path("code").asText());
+            assertEquals(
+                    "api_key_revoked",
+                    client.await("error").path("error").path("code").asText());
             assertEquals(4001, client.awaitClose());
         }
     }

@@ -1,10 +1,10 @@
 package dev.agentvoicebox.gateway;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
 
 class SessionConfigTest {
     private static SessionConfig fresh() {
@@ -22,13 +22,21 @@ class SessionConfigTest {
         assertEquals("hi", config.instructions());
         assertEquals(1.25, config.audioOutput().path("speed").asDouble());
         assertEquals("alloy", config.audioOutput().path("voice").asText());
-        assertEquals("audio/pcm", config.toJson().path("audio").path("input").path("format").path("type").asText());
+        assertEquals(
+                "audio/pcm",
+                config.toJson()
+                        .path("audio")
+                        .path("input")
+                        .path("format")
+                        .path("type")
+                        .asText());
     }
 
     @Test
     void arraysReplaceRatherThanMerge() throws Exception {
         SessionConfig config = fresh();
-        config.apply(json("{\"tools\":[{\"type\":\"function\",\"name\":\"a\"},{\"type\":\"function\",\"name\":\"b\"}]}"));
+        config.apply(
+                json("{\"tools\":[{\"type\":\"function\",\"name\":\"a\"},{\"type\":\"function\",\"name\":\"b\"}]}"));
         config.apply(json("{\"tools\":[{\"type\":\"function\",\"name\":\"c\"}]}"));
         assertEquals(1, config.tools().size());
         assertEquals("c", config.tools().path(0).path("name").asText());
@@ -37,8 +45,8 @@ class SessionConfigTest {
     @Test
     void aRejectedUpdateChangesNothing() throws Exception {
         SessionConfig config = fresh();
-        RealtimeError error = assertThrows(RealtimeError.class, () -> config.apply(
-                json("{\"instructions\":\"new\",\"max_output_tokens\":5000}")));
+        RealtimeError error = assertThrows(
+                RealtimeError.class, () -> config.apply(json("{\"instructions\":\"new\",\"max_output_tokens\":5000}")));
         assertEquals("session.max_output_tokens", error.param());
         assertEquals("", config.instructions());
     }
@@ -46,14 +54,28 @@ class SessionConfigTest {
     @Test
     void errorsNameTheFullPathOfTheParameter() throws Exception {
         SessionConfig config = fresh();
-        assertEquals("session.audio.input.turn_detection.eagerness", assertThrows(RealtimeError.class,
-                () -> config.apply(json("{\"audio\":{\"input\":{\"turn_detection\":{\"type\":\"server_vad\","
-                        + "\"eagerness\":\"low\"}}}}"))).param());
-        assertEquals("session.tools[1].name", assertThrows(RealtimeError.class,
-                () -> config.apply(json("{\"tools\":[{\"name\":\"ok\"},{\"name\":\"no spaces\"}]}"))).param());
-        assertEquals("session.audio.output.format.rate", assertThrows(RealtimeError.class,
-                () -> config.apply(json("{\"audio\":{\"output\":{\"format\":{\"type\":\"audio/pcm\",\"rate\":16000}}}}")))
-                .param());
+        assertEquals(
+                "session.audio.input.turn_detection.eagerness",
+                assertThrows(
+                                RealtimeError.class,
+                                () -> config.apply(
+                                        json("{\"audio\":{\"input\":{\"turn_detection\":{\"type\":\"server_vad\","
+                                                + "\"eagerness\":\"low\"}}}}")))
+                        .param());
+        assertEquals(
+                "session.tools[1].name",
+                assertThrows(
+                                RealtimeError.class,
+                                () -> config.apply(json("{\"tools\":[{\"name\":\"ok\"},{\"name\":\"no spaces\"}]}")))
+                        .param());
+        assertEquals(
+                "session.audio.output.format.rate",
+                assertThrows(
+                                RealtimeError.class,
+                                () -> config.apply(
+                                        json(
+                                                "{\"audio\":{\"output\":{\"format\":{\"type\":\"audio/pcm\",\"rate\":16000}}}}")))
+                        .param());
         RealtimeError type = assertThrows(RealtimeError.class, () -> config.apply(json("{\"instructions\":7}")));
         assertEquals("invalid_type", type.code());
     }
@@ -61,13 +83,20 @@ class SessionConfigTest {
     @Test
     void switchingTurnDetectionTypeStartsFromThatTypesDefaults() throws Exception {
         SessionConfig config = fresh();
-        config.apply(json("{\"audio\":{\"input\":{\"turn_detection\":{\"type\":\"semantic_vad\",\"eagerness\":\"high\"}}}}"));
+        config.apply(json(
+                "{\"audio\":{\"input\":{\"turn_detection\":{\"type\":\"semantic_vad\",\"eagerness\":\"high\"}}}}"));
         JsonNode td = config.toJson().path("audio").path("input").path("turn_detection");
         assertEquals("semantic_vad", td.path("type").asText());
         assertEquals("high", td.path("eagerness").asText());
         assertEquals(true, td.path("threshold").isMissingNode(), "server_vad fields do not linger");
         config.apply(json("{\"audio\":{\"input\":{\"turn_detection\":null}}}"));
-        assertEquals(true, config.toJson().path("audio").path("input").path("turn_detection").isNull());
+        assertEquals(
+                true,
+                config.toJson()
+                        .path("audio")
+                        .path("input")
+                        .path("turn_detection")
+                        .isNull());
     }
 
     @Test
@@ -77,7 +106,14 @@ class SessionConfigTest {
         JsonNode format = config.toJson().path("audio").path("input").path("format");
         assertEquals("audio/pcmu", format.path("type").asText());
         assertEquals(true, format.path("rate").isMissingNode());
-        assertEquals("audio/pcm", config.toJson().path("audio").path("output").path("format").path("type").asText());
+        assertEquals(
+                "audio/pcm",
+                config.toJson()
+                        .path("audio")
+                        .path("output")
+                        .path("format")
+                        .path("type")
+                        .asText());
     }
 
     @Test
@@ -85,10 +121,16 @@ class SessionConfigTest {
         SessionConfig config = fresh();
         config.apply(json("{\"output_modalities\":[\"audio\"]}"));
         assertEquals("audio", config.outputModalities().path(0).asText());
-        assertEquals("session.output_modalities", assertThrows(RealtimeError.class,
-                () -> config.apply(json("{\"output_modalities\":[\"text\",\"audio\"]}"))).param());
-        assertEquals("session.output_modalities[0]", assertThrows(RealtimeError.class,
-                () -> config.apply(json("{\"output_modalities\":[\"video\"]}"))).param());
+        assertEquals(
+                "session.output_modalities",
+                assertThrows(
+                                RealtimeError.class,
+                                () -> config.apply(json("{\"output_modalities\":[\"text\",\"audio\"]}")))
+                        .param());
+        assertEquals(
+                "session.output_modalities[0]",
+                assertThrows(RealtimeError.class, () -> config.apply(json("{\"output_modalities\":[\"video\"]}")))
+                        .param());
     }
 
     @Test

@@ -1,17 +1,15 @@
 package dev.agentvoicebox.gateway;
 
-import java.time.Duration;
-
-import dev.agentvoicebox.protocol.Envelope;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.protocol.Envelope;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The time limits, shortened so they can be watched: the session cap and the response idle timeout. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -43,7 +41,13 @@ class SessionLimitsTest {
             Envelope job = llm.nextJob();
             ObjectNode done = client.await("response.done");
             assertEquals("failed", done.path("response").path("status").asText());
-            assertEquals("response_timeout", done.path("response").path("status_details").path("error").path("code").asText());
+            assertEquals(
+                    "response_timeout",
+                    done.path("response")
+                            .path("status_details")
+                            .path("error")
+                            .path("code")
+                            .asText());
             assertTrue(llm.cancelled(job.responseId()), "the stuck work is told to stop");
         }
     }
@@ -54,7 +58,9 @@ class SessionLimitsTest {
             long expiresAt = client.next().path("session").path("expires_at").asLong();
             long now = System.currentTimeMillis() / 1000;
             // whole seconds on both sides, and the test may read the event a moment late
-            assertTrue(expiresAt - now <= 3 && expiresAt - now >= 1, "expires_at reflects the 3 s cap: " + (expiresAt - now));
+            assertTrue(
+                    expiresAt - now <= 3 && expiresAt - now >= 1,
+                    "expires_at reflects the 3 s cap: " + (expiresAt - now));
             ObjectNode error = client.await("error");
             assertEquals("session_expired", error.path("error").path("code").asText());
             assertEquals(1001, client.awaitClose());

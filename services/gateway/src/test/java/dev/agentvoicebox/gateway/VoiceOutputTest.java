@@ -1,25 +1,23 @@
 package dev.agentvoicebox.gateway;
 
-import java.util.Base64;
-import java.util.List;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentvoicebox.gateway.audio.AudioFormat;
 import dev.agentvoicebox.gateway.audio.Pcm16;
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Kinds;
 import dev.agentvoicebox.protocol.Streams;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Base64;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Spoken answers: sentences to tts as the model streams, audio played in order, truncation. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -53,13 +51,21 @@ class VoiceOutputTest {
     }
 
     private void audio(Envelope job, int segment, short[] samples) {
-        tts.reply(job, Kinds.TTS_AUDIO, Json.write(Json.object().put("segment", segment).put("rate", 8000)
-                .put("audio", Base64.getEncoder().encodeToString(Pcm16.toBytes(samples)))));
+        tts.reply(
+                job,
+                Kinds.TTS_AUDIO,
+                Json.write(Json.object()
+                        .put("segment", segment)
+                        .put("rate", 8000)
+                        .put("audio", Base64.getEncoder().encodeToString(Pcm16.toBytes(samples)))));
     }
 
     private void spoken(Envelope job, int segment, long ms) {
-        tts.reply(job, Kinds.TTS_DONE, Json.write(Json.object().put("segment", segment).put("rate", 8000)
-                .put("duration_ms", ms)));
+        tts.reply(
+                job,
+                Kinds.TTS_DONE,
+                Json.write(
+                        Json.object().put("segment", segment).put("rate", 8000).put("duration_ms", ms)));
     }
 
     private RealtimeClient speakingSession() {
@@ -99,7 +105,8 @@ class VoiceOutputTest {
             // The microphone streams silence while the 3 s answer plays, sent in a moment.
             String silence = AudioFormat.PCM.encodeBase64(new short[24_000 / 50]);
             for (int chunk = 0; chunk < 9_000 / 20; chunk++) {
-                client.send(Json.object().put("type", "input_audio_buffer.append").put("audio", silence));
+                client.send(
+                        Json.object().put("type", "input_audio_buffer.append").put("audio", silence));
             }
             ObjectNode timeout = client.await("input_audio_buffer.timeout_triggered");
             assertEquals(3000, timeout.path("audio_start_ms").asLong(), 40, "the idle timer starts when playback ends");
@@ -114,7 +121,10 @@ class VoiceOutputTest {
             llm.text(answer, "Hello there. How");
             Envelope first = tts.nextJob();
             JsonNode firstJob = tts.payload(first);
-            assertEquals("Hello there.", firstJob.path("text").asText(), "a complete sentence goes out before the reply ends");
+            assertEquals(
+                    "Hello there.",
+                    firstJob.path("text").asText(),
+                    "a complete sentence goes out before the reply ends");
             assertEquals("coral", firstJob.path("voice").asText());
             assertEquals(1.25, firstJob.path("speed").asDouble());
             assertEquals(8000, firstJob.path("rate").asInt(), "tts renders at the output format's rate");
@@ -131,47 +141,82 @@ class VoiceOutputTest {
             spoken(first, 0, 200);
 
             List<ObjectNode> events = client.until("response.done");
-            List<String> types = events.stream().map(e -> e.path("type").asText()).toList();
+            List<String> types =
+                    events.stream().map(e -> e.path("type").asText()).toList();
             assertTrue(types.contains("response.output_audio_transcript.delta"));
             assertFalse(types.contains("response.output_text.delta"));
-            ObjectNode partAdded = events.stream().filter(e -> "response.content_part.added".equals(e.path("type").asText()))
-                    .findFirst().orElseThrow();
+            ObjectNode partAdded = events.stream()
+                    .filter(e ->
+                            "response.content_part.added".equals(e.path("type").asText()))
+                    .findFirst()
+                    .orElseThrow();
             assertEquals("audio", partAdded.path("part").path("type").asText());
             List<ObjectNode> deltas = events.stream()
-                    .filter(e -> "response.output_audio.delta".equals(e.path("type").asText())).toList();
+                    .filter(e ->
+                            "response.output_audio.delta".equals(e.path("type").asText()))
+                    .toList();
             assertEquals(2, deltas.size());
-            short[] firstPlayed = AudioFormat.PCMU.decode(Base64.getDecoder().decode(deltas.get(0).path("delta").asText()));
-            short[] secondPlayed = AudioFormat.PCMU.decode(Base64.getDecoder().decode(deltas.get(1).path("delta").asText()));
+            short[] firstPlayed = AudioFormat.PCMU.decode(
+                    Base64.getDecoder().decode(deltas.get(0).path("delta").asText()));
+            short[] secondPlayed = AudioFormat.PCMU.decode(
+                    Base64.getDecoder().decode(deltas.get(1).path("delta").asText()));
             assertEquals(1600, firstPlayed.length, "μ-law, one byte per sample at 8 kHz");
             assertTrue(firstPlayed[0] > 3000 && secondPlayed[0] < -3000, "sentence 0 plays before sentence 1");
             int audioDone = types.indexOf("response.output_audio.done");
             assertTrue(audioDone > types.lastIndexOf("response.output_audio.delta"));
-            assertEquals("Hello there. How are you?",
-                    events.get(types.indexOf("response.output_audio_transcript.done")).path("transcript").asText());
-            JsonNode item = events.get(events.size() - 1).path("response").path("output").path(0);
-            assertEquals("output_audio", item.path("content").path(0).path("type").asText());
-            assertEquals("completed", events.get(events.size() - 1).path("response").path("status").asText());
+            assertEquals(
+                    "Hello there. How are you?",
+                    events.get(types.indexOf("response.output_audio_transcript.done"))
+                            .path("transcript")
+                            .asText());
+            JsonNode item = events.get(events.size() - 1)
+                    .path("response")
+                    .path("output")
+                    .path(0);
+            assertEquals(
+                    "output_audio", item.path("content").path(0).path("type").asText());
+            assertEquals(
+                    "completed",
+                    events.get(events.size() - 1)
+                            .path("response")
+                            .path("status")
+                            .asText());
 
             String itemId = item.path("id").asText();
-            byte[] firstBytes = Base64.getDecoder().decode(deltas.get(0).path("delta").asText());
-            byte[] secondBytes = Base64.getDecoder().decode(deltas.get(1).path("delta").asText());
+            byte[] firstBytes =
+                    Base64.getDecoder().decode(deltas.get(0).path("delta").asText());
+            byte[] secondBytes =
+                    Base64.getDecoder().decode(deltas.get(1).path("delta").asText());
             client.send("{\"type\":\"conversation.item.retrieve\",\"item_id\":\"" + itemId + "\"}");
-            byte[] kept = Base64.getDecoder().decode(client.await("conversation.item.retrieved").path("item")
-                    .path("content").path(0).path("audio").asText());
+            byte[] kept = Base64.getDecoder()
+                    .decode(client.await("conversation.item.retrieved")
+                            .path("item")
+                            .path("content")
+                            .path(0)
+                            .path("audio")
+                            .asText());
             assertEquals(firstBytes.length + secondBytes.length, kept.length, "retrieve returns the audio as played");
             assertArrayEquals(firstBytes, java.util.Arrays.copyOf(kept, firstBytes.length));
 
             client.send("{\"type\":\"conversation.item.truncate\",\"event_id\":\"long\",\"item_id\":\"" + itemId
                     + "\",\"content_index\":0,\"audio_end_ms\":301}");
-            assertEquals("audio_end_ms", client.await("error").path("error").path("param").asText());
+            assertEquals(
+                    "audio_end_ms",
+                    client.await("error").path("error").path("param").asText());
             client.send("{\"type\":\"conversation.item.truncate\",\"item_id\":\"" + itemId
                     + "\",\"content_index\":0,\"audio_end_ms\":200}");
             ObjectNode truncated = client.await("conversation.item.truncated");
             assertEquals(200, truncated.path("audio_end_ms").asInt());
             client.send("{\"type\":\"conversation.item.retrieve\",\"item_id\":\"" + itemId + "\"}");
-            JsonNode heard = client.await("conversation.item.retrieved").path("item").path("content").path(0);
-            assertEquals("Hello there.", heard.path("transcript").asText(), "only what was heard stays in the transcript");
-            assertArrayEquals(firstBytes, Base64.getDecoder().decode(heard.path("audio").asText()),
+            JsonNode heard = client.await("conversation.item.retrieved")
+                    .path("item")
+                    .path("content")
+                    .path(0);
+            assertEquals(
+                    "Hello there.", heard.path("transcript").asText(), "only what was heard stays in the transcript");
+            assertArrayEquals(
+                    firstBytes,
+                    Base64.getDecoder().decode(heard.path("audio").asText()),
                     "and only the first 200 ms of audio (μ-law: 8 bytes a millisecond)");
         }
     }
@@ -194,16 +239,20 @@ class VoiceOutputTest {
             audio(retry, 0, java.util.Arrays.copyOfRange(whole, 500, 800));
             spoken(retry, 0, 100);
             List<ObjectNode> events = client.until("response.done");
-            short[] rest = events.stream().filter(e -> "response.output_audio.delta".equals(e.path("type").asText()))
-                    .map(e -> AudioFormat.PCMU.decode(Base64.getDecoder().decode(e.path("delta").asText())))
+            short[] rest = events.stream()
+                    .filter(e ->
+                            "response.output_audio.delta".equals(e.path("type").asText()))
+                    .map(e -> AudioFormat.PCMU.decode(
+                            Base64.getDecoder().decode(e.path("delta").asText())))
                     .reduce(new short[0], (a, b) -> {
                         short[] joined = java.util.Arrays.copyOf(a, a.length + b.length);
                         System.arraycopy(b, 0, joined, a.length, b.length);
                         return joined;
                     });
             assertEquals(500, rest.length, "the retry's first 300 samples were already played");
-            assertArrayEquals(AudioFormat.PCMU.decode(AudioFormat.PCMU.encode(
-                    java.util.Arrays.copyOfRange(whole, 300, 800))), rest);
+            assertArrayEquals(
+                    AudioFormat.PCMU.decode(AudioFormat.PCMU.encode(java.util.Arrays.copyOfRange(whole, 300, 800))),
+                    rest);
         }
     }
 

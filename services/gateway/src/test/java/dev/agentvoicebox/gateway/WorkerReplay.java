@@ -1,21 +1,19 @@
 package dev.agentvoicebox.gateway;
 
-import java.time.Duration;
-import java.util.List;
-
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentvoicebox.platform.RedisConnections;
 import dev.agentvoicebox.platform.StreamPublisher;
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Kinds;
 import dev.agentvoicebox.protocol.Streams;
-
-import com.fasterxml.jackson.databind.JsonNode;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.RedisBusyException;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XGroupCreateArgs;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
+import java.time.Duration;
+import java.util.List;
 
 /**
  * Plays a worker's side of the stream contract by hand, so gateway tests choose exactly what a
@@ -43,8 +41,9 @@ final class WorkerReplay implements AutoCloseable {
         this.group = group;
         this.replyTo = Streams.gatewayStream(gateway.settings().instanceId());
         try {
-            connection.sync().xgroupCreate(XReadArgs.StreamOffset.from(stream, "0"), group,
-                    XGroupCreateArgs.Builder.mkstream());
+            connection
+                    .sync()
+                    .xgroupCreate(XReadArgs.StreamOffset.from(stream, "0"), group, XGroupCreateArgs.Builder.mkstream());
         } catch (RedisBusyException e) {
             // created by an earlier test
         }
@@ -54,10 +53,12 @@ final class WorkerReplay implements AutoCloseable {
     Envelope nextJob() {
         long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (System.nanoTime() < end) {
-            List<StreamMessage<String, String>> messages = connection.sync().xreadgroup(
-                    Consumer.from(group, "replay-" + replyTo),
-                    XReadArgs.Builder.block(Duration.ofSeconds(1)).count(1),
-                    XReadArgs.StreamOffset.lastConsumed(stream));
+            List<StreamMessage<String, String>> messages = connection
+                    .sync()
+                    .xreadgroup(
+                            Consumer.from(group, "replay-" + replyTo),
+                            XReadArgs.Builder.block(Duration.ofSeconds(1)).count(1),
+                            XReadArgs.StreamOffset.lastConsumed(stream));
             if (messages.isEmpty()) {
                 continue;
             }

@@ -2,7 +2,6 @@ package dev.agentvoicebox.llm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import dev.agentvoicebox.platform.JobException;
 
 /** Generates one streamed chat completion. Implementations are thread-safe: jobs run concurrently. */
@@ -23,8 +22,7 @@ interface Engine extends AutoCloseable {
     Completion stream(ObjectNode request, Output output, Cancellation cancellation) throws JobException;
 
     @Override
-    default void close() {
-    }
+    default void close() {}
 
     /** The request's {@code messages}, for the engines that read them themselves; refused when empty. */
     static JsonNode messages(ObjectNode request) throws JobException {
@@ -55,6 +53,5 @@ interface Engine extends AutoCloseable {
     /**
      * @param finishReason stop | tool_calls | length | content_filter
      */
-    record Completion(String finishReason, String model, long inputTokens, long outputTokens) {
-    }
+    record Completion(String finishReason, String model, long inputTokens, long outputTokens) {}
 }

@@ -35,8 +35,7 @@ final class Gguf {
         }
     }
 
-    private Gguf() {
-    }
+    private Gguf() {}
 
     static Header read(Path path) throws InvalidModelException {
         if (!Files.isRegularFile(path)) {

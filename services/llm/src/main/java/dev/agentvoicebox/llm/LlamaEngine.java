@@ -1,13 +1,7 @@
 package dev.agentvoicebox.llm;
 
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.logging.Logger;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import de.kherud.llama.InferenceParameters;
 import de.kherud.llama.LlamaIterator;
 import de.kherud.llama.LlamaModel;
@@ -15,8 +9,11 @@ import de.kherud.llama.LlamaOutput;
 import de.kherud.llama.ModelParameters;
 import de.kherud.llama.Pair;
 import de.kherud.llama.args.LogFormat;
-
 import dev.agentvoicebox.platform.JobException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Logger;
 
 /**
  * llama.cpp in-process through {@code de.kherud:llama}, for a local GGUF model loaded once at startup.
@@ -45,8 +42,8 @@ final class LlamaEngine implements Engine {
     static LlamaEngine load(Path path, int contextSize, int threads, int defaultMaxTokens)
             throws Gguf.InvalidModelException {
         Gguf.Header header = Gguf.read(path);
-        LOG.info(() -> "loading GGUF v" + header.version() + " model " + path.getFileName()
-                + " (architecture " + header.architecture() + ", " + header.tensorCount() + " tensors)");
+        LOG.info(() -> "loading GGUF v" + header.version() + " model " + path.getFileName() + " (architecture "
+                + header.architecture() + ", " + header.tensorCount() + " tensors)");
         try {
             LlamaModel.setLogger(LogFormat.TEXT, (level, message) -> LOG.fine(() -> "llama.cpp: " + message.strip()));
             ModelParameters parameters = new ModelParameters()
@@ -83,13 +80,17 @@ final class LlamaEngine implements Engine {
             String role = message.path("role").asText();
             String text = ScriptedEngine.contentText(message.path("content"));
             switch (role) {
-                case "system", "developer" -> system.append(system.isEmpty() ? "" : "\n").append(text);
+                case "system", "developer" ->
+                    system.append(system.isEmpty() ? "" : "\n").append(text);
                 case "assistant" -> {
                     StringBuilder said = new StringBuilder(text);
                     for (JsonNode call : message.path("tool_calls")) {
-                        said.append(said.isEmpty() ? "" : "\n").append("(called tool ")
-                                .append(call.path("function").path("name").asText()).append(" with ")
-                                .append(call.path("function").path("arguments").asText()).append(')');
+                        said.append(said.isEmpty() ? "" : "\n")
+                                .append("(called tool ")
+                                .append(call.path("function").path("name").asText())
+                                .append(" with ")
+                                .append(call.path("function").path("arguments").asText())
+                                .append(')');
                     }
                     turns.add(new Pair<>("assistant", said.toString()));
                 }
@@ -98,9 +99,10 @@ final class LlamaEngine implements Engine {
             }
         }
         int maxTokens = request.path("max_output_tokens").asInt(0) > 0
-                ? request.path("max_output_tokens").asInt() : defaultMaxTokens;
-        InferenceParameters parameters = new InferenceParameters("")
-                .setMessages(system.isEmpty() ? null : system.toString(), turns);
+                ? request.path("max_output_tokens").asInt()
+                : defaultMaxTokens;
+        InferenceParameters parameters =
+                new InferenceParameters("").setMessages(system.isEmpty() ? null : system.toString(), turns);
         String prompt;
         try {
             prompt = model.applyTemplate(parameters);

@@ -1,17 +1,8 @@
 package dev.agentvoicebox.llm;
 
-import java.io.IOException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.logging.Level;
-import java.util.logging.Logger;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import dev.agentvoicebox.platform.JobConsumer;
 import dev.agentvoicebox.platform.JobException;
 import dev.agentvoicebox.platform.JobReplies;
@@ -19,11 +10,17 @@ import dev.agentvoicebox.platform.JobSpans;
 import dev.agentvoicebox.platform.StreamPublisher;
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Kinds;
-
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Scope;
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Runs one {@code llm.request} job: streams the engine's output to the job's {@code reply_to} stream
@@ -76,10 +73,13 @@ final class LlmWorker implements JobConsumer.Handler {
                 .setAttribute("avb.tools", (long) request.path("tools").size())
                 .startSpan();
         if (request.path("max_output_tokens").canConvertToLong()) {
-            span.setAttribute("gen_ai.request.max_tokens", request.path("max_output_tokens").asLong());
+            span.setAttribute(
+                    "gen_ai.request.max_tokens",
+                    request.path("max_output_tokens").asLong());
         }
         if (request.path("temperature").isNumber()) {
-            span.setAttribute("gen_ai.request.temperature", request.path("temperature").asDouble());
+            span.setAttribute(
+                    "gen_ai.request.temperature", request.path("temperature").asDouble());
         }
         results.span = span;
         try (Scope ignored = span.makeCurrent()) {
@@ -89,7 +89,9 @@ final class LlmWorker implements JobConsumer.Handler {
                 return;
             }
             span.setAttribute("gen_ai.response.model", completion.model());
-            span.setAttribute(io.opentelemetry.api.common.AttributeKey.stringArrayKey("gen_ai.response.finish_reasons"), java.util.List.of(completion.finishReason()));
+            span.setAttribute(
+                    io.opentelemetry.api.common.AttributeKey.stringArrayKey("gen_ai.response.finish_reasons"),
+                    java.util.List.of(completion.finishReason()));
             span.setAttribute("gen_ai.usage.input_tokens", completion.inputTokens());
             span.setAttribute("gen_ai.usage.output_tokens", completion.outputTokens());
             results.done(completion);

@@ -4,8 +4,7 @@ import dev.agentvoicebox.platform.WorkerMain;
 
 /** Starts the llm worker: reads {@code avb:jobs:llm}, streams completions to the gateways. */
 public final class Main {
-    private Main() {
-    }
+    private Main() {}
 
     public static void main(String[] args) {
         WorkerMain.run(Main.class, "llm", settings -> {

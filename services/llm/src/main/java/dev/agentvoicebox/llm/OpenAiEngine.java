@@ -1,5 +1,12 @@
 package dev.agentvoicebox.llm;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.platform.JobException;
+import dev.agentvoicebox.platform.OpenAiHttp;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,16 +34,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import dev.agentvoicebox.platform.JobException;
-import dev.agentvoicebox.platform.OpenAiHttp;
-
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-
 /**
  * Any OpenAI-compatible {@code POST {base}/chat/completions} with {@code stream: true}, over a list of
  * providers tried in order. A provider is skipped while its circuit breaker is open. A request fails
@@ -60,7 +57,8 @@ final class OpenAiEngine implements Engine {
             baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
             apiKey = apiKey == null ? "" : apiKey;
             model = model == null ? "" : model;
-            maxTokensParam = maxTokensParam == null || maxTokensParam.isBlank() ? "max_completion_tokens" : maxTokensParam;
+            maxTokensParam =
+                    maxTokensParam == null || maxTokensParam.isBlank() ? "max_completion_tokens" : maxTokensParam;
         }
 
         @Override
@@ -82,8 +80,7 @@ final class OpenAiEngine implements Engine {
                 .build();
     }
 
-    private record Target(Provider provider, CircuitBreaker breaker) {
-    }
+    private record Target(Provider provider, CircuitBreaker breaker) {}
 
     private final List<Target> targets;
     private final HttpClient http;
@@ -91,8 +88,13 @@ final class OpenAiEngine implements Engine {
     private final Duration timeout;
     private final ScheduledExecutorService timer;
 
-    OpenAiEngine(List<Provider> providers, HttpClient http, ObjectMapper json, Duration timeout,
-                 CircuitBreakerConfig breakerConfig, ScheduledExecutorService timer) {
+    OpenAiEngine(
+            List<Provider> providers,
+            HttpClient http,
+            ObjectMapper json,
+            Duration timeout,
+            CircuitBreakerConfig breakerConfig,
+            ScheduledExecutorService timer) {
         if (providers.isEmpty()) {
             throw new IllegalArgumentException("no providers");
         }
@@ -116,8 +118,11 @@ final class OpenAiEngine implements Engine {
     }
 
     CircuitBreaker breaker(String providerName) {
-        return targets.stream().filter(t -> t.provider().name().equals(providerName))
-                .findFirst().orElseThrow().breaker();
+        return targets.stream()
+                .filter(t -> t.provider().name().equals(providerName))
+                .findFirst()
+                .orElseThrow()
+                .breaker();
     }
 
     @Override
@@ -197,8 +202,8 @@ final class OpenAiEngine implements Engine {
         }
 
         Completion run() throws Failure, Cancelled {
-            HttpRequest.Builder builder = OpenAiHttp.request(URI.create(provider.baseUrl() + "/chat/completions"),
-                            provider.apiKey(), timeout)
+            HttpRequest.Builder builder = OpenAiHttp.request(
+                            URI.create(provider.baseUrl() + "/chat/completions"), provider.apiKey(), timeout)
                     .header("Content-Type", "application/json")
                     .header("Accept", "text/event-stream")
                     .POST(HttpRequest.BodyPublishers.ofString(body(), StandardCharsets.UTF_8));
@@ -213,7 +218,11 @@ final class OpenAiEngine implements Engine {
                 response = future.get(timeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
                 future.cancel(true);
-                throw new Failure(JobException.TIMEOUT, "provider did not answer within " + timeout.toSeconds() + " s", true, true);
+                throw new Failure(
+                        JobException.TIMEOUT,
+                        "provider did not answer within " + timeout.toSeconds() + " s",
+                        true,
+                        true);
             } catch (CancellationException e) {
                 throw new Cancelled();
             } catch (InterruptedException e) {
@@ -226,10 +235,15 @@ final class OpenAiEngine implements Engine {
                 }
                 Throwable cause = e.getCause();
                 if (cause instanceof HttpTimeoutException && !(cause instanceof HttpConnectTimeoutException)) {
-                    throw new Failure(JobException.TIMEOUT, "provider did not answer within " + timeout.toSeconds() + " s", true, true);
+                    throw new Failure(
+                            JobException.TIMEOUT,
+                            "provider did not answer within " + timeout.toSeconds() + " s",
+                            true,
+                            true);
                 }
                 String what = cause instanceof ConnectException || cause instanceof HttpConnectTimeoutException
-                        ? "could not connect to provider" : "provider request failed";
+                        ? "could not connect to provider"
+                        : "provider request failed";
                 throw new Failure(JobException.UPSTREAM_ERROR, what, true, true);
             }
             body.set(response.body());
@@ -255,9 +269,12 @@ final class OpenAiEngine implements Engine {
             if (!tools.isArray() || tools.isEmpty()) {
                 body.remove("tools");
                 body.remove("tool_choice");
-            } else if (body.path("tool_choice").isTextual() && body.path("tool_choice").asText().trim().startsWith("{")) {
+            } else if (body.path("tool_choice").isTextual()
+                    && body.path("tool_choice").asText().trim().startsWith("{")) {
                 try {
-                    body.set("tool_choice", json.readTree(body.path("tool_choice").asText()));
+                    body.set(
+                            "tool_choice",
+                            json.readTree(body.path("tool_choice").asText()));
                 } catch (IOException e) {
                     body.remove("tool_choice");
                 }
@@ -295,11 +312,16 @@ final class OpenAiEngine implements Engine {
                     try {
                         chunk = json.readTree(data);
                     } catch (IOException e) {
-                        throw new Failure(JobException.UPSTREAM_ERROR, "provider sent a malformed stream chunk", true, true);
+                        throw new Failure(
+                                JobException.UPSTREAM_ERROR, "provider sent a malformed stream chunk", true, true);
                     }
                     if (chunk.hasNonNull("error")) {
-                        throw new Failure(JobException.UPSTREAM_ERROR,
-                                "provider error: " + chunk.path("error").path("message").asText("unknown"), true, true);
+                        throw new Failure(
+                                JobException.UPSTREAM_ERROR,
+                                "provider error: "
+                                        + chunk.path("error").path("message").asText("unknown"),
+                                true,
+                                true);
                     }
                     if (chunk.hasNonNull("model")) {
                         model = chunk.get("model").asText();
@@ -314,16 +336,22 @@ final class OpenAiEngine implements Engine {
                         continue;
                     }
                     JsonNode delta = choice.path("delta");
-                    String content = delta.path("content").isTextual() ? delta.path("content").asText() : "";
+                    String content = delta.path("content").isTextual()
+                            ? delta.path("content").asText()
+                            : "";
                     if (!content.isEmpty()) {
                         output.text(content);
                     }
                     for (JsonNode call : delta.path("tool_calls")) {
                         int index = call.path("index").asInt(0);
-                        String arguments = call.path("function").path("arguments").asText("");
+                        String arguments =
+                                call.path("function").path("arguments").asText("");
                         if (startedCalls.add(index)) {
-                            output.toolCall(index, call.path("id").asText(""),
-                                    call.path("function").path("name").asText(""), arguments);
+                            output.toolCall(
+                                    index,
+                                    call.path("id").asText(""),
+                                    call.path("function").path("name").asText(""),
+                                    arguments);
                         } else if (!arguments.isEmpty()) {
                             output.toolCall(index, null, null, arguments);
                         }
@@ -337,7 +365,11 @@ final class OpenAiEngine implements Engine {
                     throw new Cancelled();
                 }
                 if (timedOut.get()) {
-                    throw new Failure(JobException.TIMEOUT, "provider stream stalled for " + timeout.toSeconds() + " s", true, true);
+                    throw new Failure(
+                            JobException.TIMEOUT,
+                            "provider stream stalled for " + timeout.toSeconds() + " s",
+                            true,
+                            true);
                 }
                 throw new Failure(JobException.UPSTREAM_ERROR, "provider stream broke off", true, true);
             } finally {
@@ -350,7 +382,8 @@ final class OpenAiEngine implements Engine {
                 throw new Cancelled();
             }
             if (timedOut.get()) {
-                throw new Failure(JobException.TIMEOUT, "provider stream stalled for " + timeout.toSeconds() + " s", true, true);
+                throw new Failure(
+                        JobException.TIMEOUT, "provider stream stalled for " + timeout.toSeconds() + " s", true, true);
             }
             if (!done && finishReason == null) {
                 throw new Failure(JobException.UPSTREAM_ERROR, "provider stream ended early", true, true);
@@ -360,10 +393,13 @@ final class OpenAiEngine implements Engine {
 
         /** (Re)starts the stall timer: no line for {@code timeout} closes the stream. */
         private void armIdle(AtomicReference<ScheduledFuture<?>> idle) {
-            ScheduledFuture<?> next = timer.schedule(() -> {
-                timedOut.set(true);
-                closeBody();
-            }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+            ScheduledFuture<?> next = timer.schedule(
+                    () -> {
+                        timedOut.set(true);
+                        closeBody();
+                    },
+                    timeout.toMillis(),
+                    TimeUnit.MILLISECONDS);
             ScheduledFuture<?> previous = idle.getAndSet(next);
             if (previous != null) {
                 previous.cancel(false);
@@ -394,7 +430,9 @@ final class OpenAiEngine implements Engine {
             String detail = "";
             try {
                 JsonNode error = json.readTree(errorBody).path("error");
-                detail = error.isTextual() ? error.asText() : error.path("message").asText("");
+                detail = error.isTextual()
+                        ? error.asText()
+                        : error.path("message").asText("");
             } catch (IOException | RuntimeException e) {
                 // not JSON: keep the status only
             }

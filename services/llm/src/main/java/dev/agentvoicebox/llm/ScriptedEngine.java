@@ -1,5 +1,9 @@
 package dev.agentvoicebox.llm;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.platform.JobException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -11,12 +15,6 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import dev.agentvoicebox.platform.JobException;
 
 /**
  * The offline demo agent, model id {@value #MODEL}: no language model, just rules, so the platform runs
@@ -69,8 +67,12 @@ final class ScriptedEngine implements Engine {
         long maxTokens = request.path("max_output_tokens").asLong(0);
         try {
             if ("tool".equals(role)) {
-                return speak(PREFIX + "The tool returned: " + contentText(last.path("content")),
-                        output, cancellation, inputTokens, maxTokens);
+                return speak(
+                        PREFIX + "The tool returned: " + contentText(last.path("content")),
+                        output,
+                        cancellation,
+                        inputTokens,
+                        maxTokens);
             }
             if ("user".equals(role)) {
                 JsonNode tool = chooseTool(request, contentText(last.path("content")));
@@ -89,8 +91,8 @@ final class ScriptedEngine implements Engine {
         }
     }
 
-    private Completion speak(String text, Output output, Cancellation cancellation, long inputTokens,
-                             long maxTokens) throws InterruptedException {
+    private Completion speak(String text, Output output, Cancellation cancellation, long inputTokens, long maxTokens)
+            throws InterruptedException {
         List<String> pieces = wordPieces(text);
         long sent = 0;
         for (String piece : pieces) {
@@ -110,8 +112,9 @@ final class ScriptedEngine implements Engine {
         return new Completion("stop", MODEL, inputTokens, sent);
     }
 
-    private Completion callTool(JsonNode tool, String userText, Output output, Cancellation cancellation,
-                                long inputTokens) throws InterruptedException {
+    private Completion callTool(
+            JsonNode tool, String userText, Output output, Cancellation cancellation, long inputTokens)
+            throws InterruptedException {
         String name = tool.path("function").path("name").asText();
         String arguments = arguments(tool.path("function").path("parameters"), userText);
         String callId = "call_" + stableHash(name + "\n" + userText);
@@ -123,7 +126,11 @@ final class ScriptedEngine implements Engine {
             }
             output.toolCall(0, null, null, piece);
         }
-        return new Completion("tool_calls", MODEL, inputTokens, WORD.matcher(arguments).results().count() + 1);
+        return new Completion(
+                "tool_calls",
+                MODEL,
+                inputTokens,
+                WORD.matcher(arguments).results().count() + 1);
     }
 
     /** The tool to call, or null to answer with text. */
@@ -140,13 +147,16 @@ final class ScriptedEngine implements Engine {
                 choice = null;
             }
         }
-        String mode = choice == null || choice.isMissingNode() || choice.isNull() ? "auto"
+        String mode = choice == null || choice.isMissingNode() || choice.isNull()
+                ? "auto"
                 : choice.isTextual() ? choice.asText() : "function";
         if ("none".equals(mode)) {
             return null;
         }
         if ("function".equals(mode)) {
-            String wanted = choice.path("function").path("name").asText(choice.path("name").asText(""));
+            String wanted = choice.path("function")
+                    .path("name")
+                    .asText(choice.path("name").asText(""));
             for (JsonNode tool : tools) {
                 if (wanted.equals(tool.path("function").path("name").asText())) {
                     return tool;
@@ -186,7 +196,8 @@ final class ScriptedEngine implements Engine {
         }
         for (String property : names) {
             JsonNode spec = properties.path(property);
-            String type = spec.path("type").isArray() ? spec.path("type").path(0).asText("string")
+            String type = spec.path("type").isArray()
+                    ? spec.path("type").path(0).asText("string")
                     : spec.path("type").asText("string");
             switch (type) {
                 case "number", "integer" -> args.put(property, 0);
@@ -270,7 +281,8 @@ final class ScriptedEngine implements Engine {
     private static long approximateInputTokens(JsonNode messages) {
         long count = 0;
         for (JsonNode message : messages) {
-            count += WORD.matcher(contentText(message.path("content"))).results().count();
+            count +=
+                    WORD.matcher(contentText(message.path("content"))).results().count();
         }
         return count;
     }

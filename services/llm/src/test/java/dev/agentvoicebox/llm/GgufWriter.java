@@ -21,8 +21,7 @@ final class GgufWriter {
     private static final int ALIGNMENT = 32;
     private static final int F32 = 0;
 
-    private record Tensor(String name, long[] dims, float[] data) {
-    }
+    private record Tensor(String name, long[] dims, float[] data) {}
 
     private final Map<String, Object> metadata = new LinkedHashMap<>();
     private final List<Tensor> tensorData = new ArrayList<>();
@@ -147,11 +146,17 @@ final class GgufWriter {
     }
 
     private static void u32(ByteArrayOutputStream out, int value) {
-        out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(value).array());
+        out.writeBytes(ByteBuffer.allocate(4)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putInt(value)
+                .array());
     }
 
     private static void u64(ByteArrayOutputStream out, long value) {
-        out.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(value).array());
+        out.writeBytes(ByteBuffer.allocate(8)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(value)
+                .array());
     }
 
     private static void string(ByteArrayOutputStream out, String value) {

@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,7 +50,8 @@ class LlamaEngineTest {
         assertEquals(10000f, header.metadata().get("llama.rope.freq_base"));
         assertEquals(true, header.metadata().get("general.flag"));
         assertEquals("[array of 3]", header.metadata().get("tokenizer.ggml.tokens"));
-        assertEquals(2, Gguf.read(tiny().version(2).write(dir.resolve("v2.gguf"))).version());
+        assertEquals(
+                2, Gguf.read(tiny().version(2).write(dir.resolve("v2.gguf"))).version());
     }
 
     @Test
@@ -61,24 +61,27 @@ class LlamaEngineTest {
         assertTrue(bad.getMessage().contains("is not GGUF (bad magic"), bad.getMessage());
 
         Path v1 = tiny().version(1).write(dir.resolve("v1.gguf"));
-        assertTrue(assertThrows(Gguf.InvalidModelException.class, () -> Gguf.read(v1)).getMessage()
+        assertTrue(assertThrows(Gguf.InvalidModelException.class, () -> Gguf.read(v1))
+                .getMessage()
                 .contains("GGUF version 1; only versions 2 and 3 are supported"));
 
         byte[] full = tiny().bytes();
         Path cut = Files.write(dir.resolve("cut.gguf"), Arrays.copyOf(full, full.length - 7));
-        assertTrue(assertThrows(Gguf.InvalidModelException.class, () -> Gguf.read(cut)).getMessage()
+        assertTrue(assertThrows(Gguf.InvalidModelException.class, () -> Gguf.read(cut))
+                .getMessage()
                 .contains("is truncated"));
 
         Path missing = dir.resolve("nope.gguf");
-        assertTrue(assertThrows(Gguf.InvalidModelException.class, () -> Gguf.read(missing)).getMessage()
+        assertTrue(assertThrows(Gguf.InvalidModelException.class, () -> Gguf.read(missing))
+                .getMessage()
                 .contains("does not exist"));
     }
 
     @Test
     void loadRejectsAnInvalidFileBeforeNativeCode() throws Exception {
         Path text = Files.writeString(dir.resolve("model.gguf"), "GGUX");
-        Gguf.InvalidModelException e = assertThrows(Gguf.InvalidModelException.class,
-                () -> LlamaEngine.load(text, 512, 1, 16));
+        Gguf.InvalidModelException e =
+                assertThrows(Gguf.InvalidModelException.class, () -> LlamaEngine.load(text, 512, 1, 16));
         assertTrue(e.getMessage().contains("is not GGUF"), e.getMessage());
     }
 
@@ -87,9 +90,13 @@ class LlamaEngineTest {
         Path tmp = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath();
         Files.createDirectories(tmp);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, "-Djava.io.tmpdir=" + tmp,
+        List<String> command = new ArrayList<>(List.of(
+                java,
+                "-Djava.io.tmpdir=" + tmp,
                 "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), LlamaLoadProbe.class.getName()));
+                "-cp",
+                System.getProperty("java.class.path"),
+                LlamaLoadProbe.class.getName()));
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -116,14 +123,15 @@ class LlamaEngineTest {
         assertTrue(first.find(), output);
         assertEquals(text, first.group(6), "temperature 0 is greedy, so the same prompt gives the same text");
 
-        Matcher cancelled = Pattern.compile("CANCELLED pieces=(\\d+) output=(\\d+)").matcher(output);
+        Matcher cancelled =
+                Pattern.compile("CANCELLED pieces=(\\d+) output=(\\d+)").matcher(output);
         assertTrue(cancelled.find(), output);
         assertEquals("3", cancelled.group(1), "nothing forwarded after the cancel");
         assertTrue(Integer.parseInt(cancelled.group(2)) < 400, "generation stopped early: " + output);
     }
 
-    private static final Pattern RUN = Pattern.compile(
-            "RUN \\d pieces=(\\d+) finish=(\\w+) input=(\\d+) output=(\\d+) model=(\\S+) text=(.*)");
+    private static final Pattern RUN =
+            Pattern.compile("RUN \\d pieces=(\\d+) finish=(\\w+) input=(\\d+) output=(\\d+) model=(\\S+) text=(.*)");
 
     @Test
     void llamaCppReadsTheHeaderAndRefusesATensorlessModelClearly() throws Exception {
@@ -135,7 +143,9 @@ class LlamaEngineTest {
         assertTrue(output.contains("INVALID llama.cpp could not load model file " + file), output);
         // llama.cpp itself parsed our header: it lists the key/values it read.
         assertTrue(output.contains("loaded meta data with 6 key-value pairs and 0 tensors"), output);
-        assertTrue(new File(tmp.toFile(), "libjllama.so").exists() || !System.getProperty("os.name").contains("Linux"),
+        assertTrue(
+                new File(tmp.toFile(), "libjllama.so").exists()
+                        || !System.getProperty("os.name").contains("Linux"),
                 "native library unpacked under target/");
     }
 }

@@ -1,10 +1,9 @@
 package dev.agentvoicebox.llm;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * Run in its own JVM by {@link LlamaEngineTest}: loads a model file through {@link LlamaEngine#load}
@@ -12,8 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * after three pieces. de.kherud:llama leaves a native thread behind, so this process ends with halt.
  */
 public final class LlamaLoadProbe {
-    private LlamaLoadProbe() {
-    }
+    private LlamaLoadProbe() {}
 
     public static void main(String[] args) throws Exception {
         Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir")));

@@ -6,6 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.platform.JobException;
+import dev.agentvoicebox.platform.testing.Poll;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
@@ -14,22 +20,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-
-import org.threeten.extra.MutableClock;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import dev.agentvoicebox.platform.JobException;
-import dev.agentvoicebox.platform.testing.Poll;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import org.threeten.extra.MutableClock;
 
 class OpenAiEngineTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -61,16 +56,20 @@ class OpenAiEngineTest {
     }
 
     private OpenAiEngine engine(Duration timeout, Clock clock, FakeProvider... providers) {
-        return engine(timeout, clock, java.util.Arrays.stream(providers).map(FakeProvider::baseUrl).toList());
+        return engine(
+                timeout,
+                clock,
+                java.util.Arrays.stream(providers).map(FakeProvider::baseUrl).toList());
     }
 
     private OpenAiEngine engine(Duration timeout, Clock clock, List<String> baseUrls) {
         List<OpenAiEngine.Provider> list = new java.util.ArrayList<>();
         for (int i = 0; i < baseUrls.size(); i++) {
-            list.add(new OpenAiEngine.Provider("p" + (i + 1), baseUrls.get(i), "sk-test-" + (i + 1),
-                    "model-" + (i + 1), ""));
+            list.add(new OpenAiEngine.Provider(
+                    "p" + (i + 1), baseUrls.get(i), "sk-test-" + (i + 1), "model-" + (i + 1), ""));
         }
-        return new OpenAiEngine(list, http, JSON, timeout, OpenAiEngine.breakerConfig(Duration.ofSeconds(30), clock), timer);
+        return new OpenAiEngine(
+                list, http, JSON, timeout, OpenAiEngine.breakerConfig(Duration.ofSeconds(30), clock), timer);
     }
 
     private OpenAiEngine engine(FakeProvider... providers) {
@@ -125,7 +124,9 @@ class OpenAiEngineTest {
         assertEquals(new Engine.Completion("tool_calls", "gpt-4.1-nano-2025-04-14", 62, 17), done);
         JsonNode sent = JSON.readTree(first.bodies.get(0));
         assertEquals("auto", sent.path("tool_choice").asText());
-        assertEquals("get_weather", sent.path("tools").path(0).path("function").path("name").asText());
+        assertEquals(
+                "get_weather",
+                sent.path("tools").path(0).path("function").path("name").asText());
     }
 
     @Test
@@ -138,7 +139,8 @@ class OpenAiEngineTest {
         assertEquals("stop", done.finishReason());
         assertEquals(1, first.requests());
         assertEquals(1, second.requests());
-        assertEquals("model-2", JSON.readTree(second.bodies.get(0)).path("model").asText());
+        assertEquals(
+                "model-2", JSON.readTree(second.bodies.get(0)).path("model").asText());
     }
 
     @Test
@@ -160,10 +162,13 @@ class OpenAiEngineTest {
         first = new FakeProvider(FakeProvider.error(400, "sse/error_400.json"));
         second = new FakeProvider(FakeProvider.replay("sse/text.sse", 0));
         Recorder out = new Recorder();
-        JobException error = assertThrows(JobException.class, () -> engine(first, second).stream(request("Hi"), out, out));
+        JobException error =
+                assertThrows(JobException.class, () -> engine(first, second).stream(request("Hi"), out, out));
         assertEquals(JobException.INVALID_REQUEST, error.code());
-        assertEquals("provider returned HTTP 400: Invalid type for 'messages[0].content': expected one of a string "
-                + "or array of objects, but got an integer instead.", error.getMessage());
+        assertEquals(
+                "provider returned HTTP 400: Invalid type for 'messages[0].content': expected one of a string "
+                        + "or array of objects, but got an integer instead.",
+                error.getMessage());
         assertEquals(0, second.requests());
     }
 
@@ -180,7 +185,8 @@ class OpenAiEngineTest {
         });
         second = new FakeProvider(FakeProvider.replay("sse/text.sse", 0));
         Recorder out = new Recorder();
-        JobException error = assertThrows(JobException.class, () -> engine(first, second).stream(request("Hi"), out, out));
+        JobException error =
+                assertThrows(JobException.class, () -> engine(first, second).stream(request("Hi"), out, out));
         assertEquals(JobException.UPSTREAM_ERROR, error.code());
         assertEquals("Hello! How", out.text());
         assertEquals(0, second.requests(), "no second provider after text went out: it would duplicate it");
@@ -198,7 +204,8 @@ class OpenAiEngineTest {
         assertTrue(tookMs < 3_000, "timed out after " + tookMs + " ms");
 
         Recorder alone = new Recorder();
-        JobException error = assertThrows(JobException.class,
+        JobException error = assertThrows(
+                JobException.class,
                 () -> engine(Duration.ofMillis(300), Clock.systemUTC(), first).stream(request("Hi"), alone, alone));
         assertEquals(JobException.TIMEOUT, error.code());
     }
@@ -207,13 +214,16 @@ class OpenAiEngineTest {
     void stalledStreamTimesOut() throws Exception {
         first = new FakeProvider((exchange, provider) -> {
             exchange.sendResponseHeaders(200, 0);
-            exchange.getResponseBody().write(("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},"
-                    + "\"finish_reason\":null}]}\n\n").getBytes());
+            exchange.getResponseBody()
+                    .write(("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},"
+                                    + "\"finish_reason\":null}]}\n\n")
+                            .getBytes());
             exchange.getResponseBody().flush();
             Thread.sleep(5_000);
         });
         Recorder out = new Recorder();
-        JobException error = assertThrows(JobException.class,
+        JobException error = assertThrows(
+                JobException.class,
                 () -> engine(Duration.ofMillis(300), Clock.systemUTC(), first).stream(request("Hi"), out, out));
         assertEquals(JobException.TIMEOUT, error.code());
         assertEquals("Hi", out.text());
@@ -295,8 +305,13 @@ class OpenAiEngineTest {
         List<OpenAiEngine.Provider> providers = List.of(
                 new OpenAiEngine.Provider("dead", deadUrl, "", "m", ""),
                 new OpenAiEngine.Provider("ok", second.baseUrl(), "", "m", "max_tokens"));
-        OpenAiEngine engine = new OpenAiEngine(providers, http, JSON, Duration.ofSeconds(5),
-                OpenAiEngine.breakerConfig(Duration.ofSeconds(30), Clock.systemUTC()), timer);
+        OpenAiEngine engine = new OpenAiEngine(
+                providers,
+                http,
+                JSON,
+                Duration.ofSeconds(5),
+                OpenAiEngine.breakerConfig(Duration.ofSeconds(30), Clock.systemUTC()),
+                timer);
         Recorder out = new Recorder();
         ObjectNode request = request("Hi");
         engine.stream(request, out, out);

@@ -10,8 +10,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /** An engine Output and Cancellation for engine tests: records what the engine sent. */
 final class Recorder implements Engine.Output, Engine.Cancellation {
-    record Piece(String kind, int index, String callId, String name, String text) {
-    }
+    record Piece(String kind, int index, String callId, String name, String text) {}
 
     final List<Piece> pieces = new CopyOnWriteArrayList<>();
     private final AtomicBoolean cancelled = new AtomicBoolean();
@@ -46,7 +45,9 @@ final class Recorder implements Engine.Output, Engine.Cancellation {
 
     String arguments(int index) {
         StringBuilder text = new StringBuilder();
-        pieces.stream().filter(p -> p.kind().equals("tool") && p.index() == index).forEach(p -> text.append(p.text()));
+        pieces.stream()
+                .filter(p -> p.kind().equals("tool") && p.index() == index)
+                .forEach(p -> text.append(p.text()));
         return text.toString();
     }
 

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import org.junit.jupiter.api.Test;
 
 class ScriptedEngineTest {
@@ -41,14 +40,18 @@ class ScriptedEngineTest {
 
     @Test
     void toolChoiceDecidesWhetherAToolIsCalled() throws Exception {
-        assertEquals("text", run("Check the weather for Berlin", "\"none\"").pieces.get(0).kind());
+        assertEquals(
+                "text",
+                run("Check the weather for Berlin", "\"none\"").pieces.get(0).kind());
         assertEquals("text", run("Tell me a joke", "\"auto\"").pieces.get(0).kind());
         Recorder required = run("Tell me a joke", "\"required\"");
         assertEquals("get_weather", required.pieces.get(0).name());
         Recorder named = run("Where is my parcel?", "{\"type\":\"function\",\"function\":{\"name\":\"lookup_order\"}}");
         assertEquals("lookup_order", named.pieces.get(0).name());
         assertEquals("{\"order_id\":\"Where is my parcel?\"}", named.arguments(0));
-        assertEquals("lookup_order", run("Status of order 12345?", null).pieces.get(0).name());
+        assertEquals(
+                "lookup_order",
+                run("Status of order 12345?", null).pieces.get(0).name());
     }
 
     @Test

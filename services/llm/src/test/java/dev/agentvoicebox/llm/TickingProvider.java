@@ -49,9 +49,12 @@ final class TickingProvider implements AutoCloseable {
             out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             for (int i = 0; clientGoneAt.get() == 0; i++) {
-                byte[] event = ("data: {\"id\":\"chatcmpl-slow\",\"object\":\"chat.completion.chunk\",\"created\":1741569952,"
-                        + "\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"tick" + i
-                        + " \"},\"logprobs\":null,\"finish_reason\":null}],\"usage\":null}\n\n").getBytes(StandardCharsets.UTF_8);
+                byte[] event =
+                        ("data: {\"id\":\"chatcmpl-slow\",\"object\":\"chat.completion.chunk\",\"created\":1741569952,"
+                                        + "\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"tick"
+                                        + i
+                                        + " \"},\"logprobs\":null,\"finish_reason\":null}],\"usage\":null}\n\n")
+                                .getBytes(StandardCharsets.UTF_8);
                 out.write((Integer.toHexString(event.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
                 out.write(event);
                 out.write("\r\n".getBytes(StandardCharsets.US_ASCII));

@@ -19,8 +19,7 @@ final class TinyLlama {
     private static final int FEED_FORWARD = 128;
     private static final int LAYERS = 2;
 
-    private TinyLlama() {
-    }
+    private TinyLlama() {}
 
     static Path write(Path file) throws IOException {
         int vocab = 3 + 128 + 1;
@@ -59,9 +58,11 @@ final class TinyLlama {
                 .put("tokenizer.ggml.unknown_token_id", 0)
                 .put("tokenizer.ggml.bos_token_id", 1)
                 .put("tokenizer.ggml.eos_token_id", 2)
-                .put("tokenizer.chat_template", "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n'"
-                        + " + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}"
-                        + "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}");
+                .put(
+                        "tokenizer.chat_template",
+                        "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n'"
+                                + " + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}"
+                                + "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}");
         Random random = new Random(7);
         model.tensor("token_embd.weight", weights(random, EMBED * vocab, 1f), EMBED, vocab);
         model.tensor("output_norm.weight", ones(EMBED), EMBED);

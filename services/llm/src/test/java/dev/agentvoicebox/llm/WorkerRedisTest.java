@@ -4,6 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentvoicebox.platform.RedisConnections;
+import dev.agentvoicebox.platform.StreamPublisher;
+import dev.agentvoicebox.platform.testing.Poll;
+import dev.agentvoicebox.platform.testing.RedisServer;
+import dev.agentvoicebox.platform.testing.WorkerTest;
+import dev.agentvoicebox.protocol.Envelope;
+import dev.agentvoicebox.protocol.Kinds;
+import dev.agentvoicebox.protocol.Streams;
+import io.lettuce.core.Consumer;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.XGroupCreateArgs;
+import io.lettuce.core.XReadArgs;
+import io.lettuce.core.api.sync.RedisCommands;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,25 +28,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.agentvoicebox.platform.RedisConnections;
-import dev.agentvoicebox.platform.StreamPublisher;
-import dev.agentvoicebox.platform.testing.Poll;
-import dev.agentvoicebox.platform.testing.RedisServer;
-import dev.agentvoicebox.platform.testing.WorkerTest;
-import dev.agentvoicebox.protocol.Envelope;
-import dev.agentvoicebox.protocol.Kinds;
-import dev.agentvoicebox.protocol.Streams;
-
-import io.lettuce.core.Consumer;
-import io.lettuce.core.StreamMessage;
-import io.lettuce.core.XGroupCreateArgs;
-import io.lettuce.core.XReadArgs;
-import io.lettuce.core.api.sync.RedisCommands;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,10 +36,11 @@ import org.junit.jupiter.api.Test;
 /** The worker end to end through a real redis-server: jobs in, results out, reclaim and cancel. */
 class WorkerRedisTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String TEXT_REQUEST = "{\"model\":\"\",\"messages\":[{\"role\":\"system\",\"content\":\"Be nice.\"},"
-            + "{\"role\":\"user\",\"content\":\"Tell me a story\"}],\"temperature\":0.8}";
-    private static final String EXPECTED_TEXT = ScriptedEngine.PREFIX
-            + "No language model is configured, so I echo you. You said: Tell me a story";
+    private static final String TEXT_REQUEST =
+            "{\"model\":\"\",\"messages\":[{\"role\":\"system\",\"content\":\"Be nice.\"},"
+                    + "{\"role\":\"user\",\"content\":\"Tell me a story\"}],\"temperature\":0.8}";
+    private static final String EXPECTED_TEXT =
+            ScriptedEngine.PREFIX + "No language model is configured, so I echo you. You said: Tell me a story";
 
     private static RedisServer redisServer;
     private static RedisConnections redis;
@@ -80,9 +77,20 @@ class WorkerRedisTest {
     }
 
     private static Envelope job(String responseId, String replyTo, String payload) {
-        return new Envelope(Kinds.LLM_REQUEST, "tenant-1", "project-1", "sess-1", responseId, "item-1", 0,
-                System.currentTimeMillis() + 60_000, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "",
-                replyTo, 1, payload);
+        return new Envelope(
+                Kinds.LLM_REQUEST,
+                "tenant-1",
+                "project-1",
+                "sess-1",
+                responseId,
+                "item-1",
+                0,
+                System.currentTimeMillis() + 60_000,
+                "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+                "",
+                replyTo,
+                1,
+                payload);
     }
 
     private static List<Envelope> results(String stream) {
@@ -90,13 +98,20 @@ class WorkerRedisTest {
     }
 
     private static List<Envelope> awaitFinal(String stream, Duration timeout) {
-        Poll.until(timeout, () -> results(stream).stream().anyMatch(e -> e.kind().equals(Kinds.LLM_DONE)
-                || e.kind().equals(Kinds.LLM_ERROR)), "final result on " + stream);
+        Poll.until(
+                timeout,
+                () -> results(stream).stream()
+                        .anyMatch(
+                                e -> e.kind().equals(Kinds.LLM_DONE) || e.kind().equals(Kinds.LLM_ERROR)),
+                "final result on " + stream);
         return results(stream);
     }
 
     private static long pending() {
-        return redis.shared().sync().xpending(Streams.LLM_JOBS, Streams.LLM_GROUP).getCount();
+        return redis.shared()
+                .sync()
+                .xpending(Streams.LLM_JOBS, Streams.LLM_GROUP)
+                .getCount();
     }
 
     private static String text(List<Envelope> results) throws Exception {
@@ -131,8 +146,10 @@ class WorkerRedisTest {
         assertEquals("{\"delta\":\"[offline\"}", results.get(0).payload());
         assertEquals("{\"delta\":\" scripted\"}", results.get(1).payload());
         assertEquals(EXPECTED_TEXT, text(results));
-        assertEquals("{\"finish_reason\":\"stop\",\"model\":\"avb-scripted\",\"usage\":{\"input_tokens\":6,\"output_tokens\":"
-                + words + "}}", results.get(words).payload());
+        assertEquals(
+                "{\"finish_reason\":\"stop\",\"model\":\"avb-scripted\",\"usage\":{\"input_tokens\":6,\"output_tokens\":"
+                        + words + "}}",
+                results.get(words).payload());
         Poll.until(Duration.ofSeconds(5), () -> pending() == 0, "job acked");
     }
 
@@ -189,7 +206,11 @@ class WorkerRedisTest {
         new StreamPublisher(redis.shared()).publish(Streams.LLM_JOBS, job("resp-result", replyTo, payload));
         List<Envelope> results = awaitFinal(replyTo, Duration.ofSeconds(10));
         assertEquals(ScriptedEngine.PREFIX + "The tool returned: {\"temp\":21}", text(results));
-        assertEquals("stop", JSON.readTree(results.get(results.size() - 1).payload()).path("finish_reason").asText());
+        assertEquals(
+                "stop",
+                JSON.readTree(results.get(results.size() - 1).payload())
+                        .path("finish_reason")
+                        .asText());
     }
 
     @Test
@@ -210,24 +231,31 @@ class WorkerRedisTest {
     void invalidPayloadGivesInvalidRequestError() throws Exception {
         startService(0);
         String replyTo = Streams.gatewayStream("gw-invalid");
-        new StreamPublisher(redis.shared()).publish(Streams.LLM_JOBS, job("resp-invalid", replyTo, "{\"messages\":[]}"));
+        new StreamPublisher(redis.shared())
+                .publish(Streams.LLM_JOBS, job("resp-invalid", replyTo, "{\"messages\":[]}"));
         List<Envelope> results = awaitFinal(replyTo, Duration.ofSeconds(10));
         assertEquals(1, results.size());
         assertEquals(Kinds.LLM_ERROR, results.get(0).kind());
-        assertEquals("{\"code\":\"invalid_request\",\"message\":\"messages must be a non-empty array\"}", results.get(0).payload());
+        assertEquals(
+                "{\"code\":\"invalid_request\",\"message\":\"messages must be a non-empty array\"}",
+                results.get(0).payload());
     }
 
     @Test
     void reclaimsADeadWorkersJobWithAttemptTwo() throws Exception {
         RedisCommands<String, String> commands = redis.shared().sync();
-        commands.xgroupCreate(XReadArgs.StreamOffset.from(Streams.LLM_JOBS, "0"), Streams.LLM_GROUP,
+        commands.xgroupCreate(
+                XReadArgs.StreamOffset.from(Streams.LLM_JOBS, "0"),
+                Streams.LLM_GROUP,
                 XGroupCreateArgs.Builder.mkstream());
         String replyTo = Streams.gatewayStream("gw-reclaim");
         new StreamPublisher(redis.shared()).publish(Streams.LLM_JOBS, job("resp-reclaim", replyTo, TEXT_REQUEST));
         long added = System.nanoTime();
         // A worker that read the job and died: it never acks.
-        List<StreamMessage<String, String>> taken = commands.xreadgroup(Consumer.from(Streams.LLM_GROUP, "dead-worker"),
-                XReadArgs.Builder.count(1), XReadArgs.StreamOffset.lastConsumed(Streams.LLM_JOBS));
+        List<StreamMessage<String, String>> taken = commands.xreadgroup(
+                Consumer.from(Streams.LLM_GROUP, "dead-worker"),
+                XReadArgs.Builder.count(1),
+                XReadArgs.StreamOffset.lastConsumed(Streams.LLM_JOBS));
         assertEquals(1, taken.size());
 
         startService(0);
@@ -252,17 +280,24 @@ class WorkerRedisTest {
         String payload = "{\"messages\":[{\"role\":\"user\",\"content\":\"" + words + "\"}]}";
         new StreamPublisher(redis.shared()).publish(Streams.LLM_JOBS, job("resp-long", replyTo, payload));
         Poll.until(Duration.ofSeconds(10), () -> results(replyTo).size() >= 30, "most of the stream (past 5 s)");
-        List<io.lettuce.core.models.stream.PendingMessage> running = redis.shared().sync().xpending(Streams.LLM_JOBS,
-                Streams.LLM_GROUP, io.lettuce.core.Range.create("-", "+"), io.lettuce.core.Limit.from(10));
+        List<io.lettuce.core.models.stream.PendingMessage> running = redis.shared()
+                .sync()
+                .xpending(
+                        Streams.LLM_JOBS,
+                        Streams.LLM_GROUP,
+                        io.lettuce.core.Range.create("-", "+"),
+                        io.lettuce.core.Limit.from(10));
         assertEquals(1, running.size());
-        assertTrue(running.get(0).getMsSinceLastDelivery() < 2_500,
+        assertTrue(
+                running.get(0).getMsSinceLastDelivery() < 2_500,
                 "re-claimed to itself every second: idle " + running.get(0).getMsSinceLastDelivery() + " ms");
         assertEquals(1, running.get(0).getRedeliveryCount());
         List<Envelope> results = awaitFinal(replyTo, Duration.ofSeconds(20));
         for (Envelope e : results) {
             assertEquals(1, e.attempt(), "never restarted by its own reclaim loop");
         }
-        long dones = results.stream().filter(e -> e.kind().equals(Kinds.LLM_DONE)).count();
+        long dones =
+                results.stream().filter(e -> e.kind().equals(Kinds.LLM_DONE)).count();
         assertEquals(1, dones);
         assertTrue(results.size() > 30);
     }
@@ -281,11 +316,16 @@ class WorkerRedisTest {
         int atCancel = results(replyTo).size();
         long cancelledAt = System.nanoTime();
         // The handler returns (and the job is acked) well before the ~2.5 s the stream still had to go.
-        Poll.until(Duration.ofSeconds(1), () -> pending() == 0 && service.consumer().inFlight() == 0, "job stopped");
+        Poll.until(
+                Duration.ofSeconds(1),
+                () -> pending() == 0 && service.consumer().inFlight() == 0,
+                "job stopped");
         long stoppedMs = (System.nanoTime() - cancelledAt) / 1_000_000;
         assertTrue(stoppedMs < 500, "stopped " + stoppedMs + " ms after cancel");
         List<Envelope> after = results(replyTo);
-        assertTrue(after.size() <= atCancel + 1, "at most one delta in flight at cancel: " + atCancel + " → " + after.size());
+        assertTrue(
+                after.size() <= atCancel + 1,
+                "at most one delta in flight at cancel: " + atCancel + " → " + after.size());
         assertTrue(after.stream().noneMatch(e -> e.kind().equals(Kinds.LLM_DONE)), "no done after cancel");
         assertTrue(after.size() < 40);
     }
@@ -297,8 +337,20 @@ class WorkerRedisTest {
         publisher.cancel("resp-gone");
         String replyTo = Streams.gatewayStream("gw-skip");
         publisher.publish(Streams.LLM_JOBS, job("resp-gone", replyTo, TEXT_REQUEST));
-        Envelope expired = new Envelope(Kinds.LLM_REQUEST, "t", "p", "s", "resp-old", "i", 0,
-                System.currentTimeMillis() - 1, "", "", replyTo, 1, TEXT_REQUEST);
+        Envelope expired = new Envelope(
+                Kinds.LLM_REQUEST,
+                "t",
+                "p",
+                "s",
+                "resp-old",
+                "i",
+                0,
+                System.currentTimeMillis() - 1,
+                "",
+                "",
+                replyTo,
+                1,
+                TEXT_REQUEST);
         publisher.publish(Streams.LLM_JOBS, expired);
         // A live job after them: once its result is there, the two before it were handled too.
         String liveReply = Streams.gatewayStream("gw-live");
@@ -312,8 +364,9 @@ class WorkerRedisTest {
     void healthReportsRedis() throws Exception {
         startService(0);
         try (HttpClient client = HttpClient.newHttpClient()) {
-            HttpResponse<String> response = client.send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + service.port() + "/observe/health")).build(),
+            HttpResponse<String> response = client.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + "/observe/health"))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, response.statusCode());
             JsonNode body = JSON.readTree(response.body());

@@ -1,5 +1,21 @@
 package dev.agentvoicebox.platform;
 
+import dev.agentvoicebox.protocol.Envelope;
+import dev.agentvoicebox.protocol.Streams;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisBusyException;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.XAutoClaimArgs;
+import io.lettuce.core.XClaimArgs;
+import io.lettuce.core.XGroupCreateArgs;
+import io.lettuce.core.XReadArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.models.stream.ClaimedMessages;
+import io.lettuce.core.models.stream.PendingMessage;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,24 +31,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-
-import dev.agentvoicebox.protocol.Envelope;
-import dev.agentvoicebox.protocol.Streams;
-
-import io.lettuce.core.Limit;
-import io.lettuce.core.Range;
-import io.lettuce.core.RedisBusyException;
-import io.lettuce.core.StreamMessage;
-import io.lettuce.core.XAutoClaimArgs;
-import io.lettuce.core.XClaimArgs;
-import io.lettuce.core.XGroupCreateArgs;
-import io.lettuce.core.XReadArgs;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
-import io.lettuce.core.models.stream.ClaimedMessages;
-import io.lettuce.core.models.stream.PendingMessage;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 
 /**
  * Reads one job stream as a member of a consumer group and runs each job on a virtual thread, as the
@@ -124,11 +122,15 @@ public final class JobConsumer implements AutoCloseable {
      * @param reclaimIdle   min idle time of a job before it is taken from another consumer
      * @param shutdownGrace how long {@link #close()} waits for in-flight jobs
      */
-    public record Options(int concurrency, Duration block, Duration tick, Duration reclaimIdle,
-                          Duration shutdownGrace) {
+    public record Options(
+            int concurrency, Duration block, Duration tick, Duration reclaimIdle, Duration shutdownGrace) {
         public static Options defaults() {
-            return new Options(32, Duration.ofSeconds(1), Duration.ofSeconds(1),
-                    Duration.ofMillis(Streams.RECLAIM_IDLE_MS), Duration.ofSeconds(10));
+            return new Options(
+                    32,
+                    Duration.ofSeconds(1),
+                    Duration.ofSeconds(1),
+                    Duration.ofMillis(Streams.RECLAIM_IDLE_MS),
+                    Duration.ofSeconds(10));
         }
 
         public Options withConcurrency(int value) {
@@ -152,6 +154,7 @@ public final class JobConsumer implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean();
     /** Set when close() gave up on in-flight jobs: they stay pending so another worker runs them. */
     private volatile boolean abandoned;
+
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("job-consumer-tick").factory());
@@ -163,14 +166,20 @@ public final class JobConsumer implements AutoCloseable {
      * @param cancelListener also told every response id seen on {@code avb:cancel} (may be null);
      *                       in-flight jobs of that response are cancelled either way
      */
-    public JobConsumer(RedisConnections redis, String stream, String group, String consumerName,
-                       Handler handler, Consumer<String> cancelListener, Options options) {
+    public JobConsumer(
+            RedisConnections redis,
+            String stream,
+            String group,
+            String consumerName,
+            Handler handler,
+            Consumer<String> cancelListener,
+            Options options) {
         this.redis = Objects.requireNonNull(redis);
         this.stream = Objects.requireNonNull(stream);
         this.group = Objects.requireNonNull(group);
         this.consumerName = Objects.requireNonNull(consumerName);
         this.handler = Objects.requireNonNull(handler);
-        this.cancelListener = cancelListener == null ? id -> { } : cancelListener;
+        this.cancelListener = cancelListener == null ? id -> {} : cancelListener;
         this.options = options;
         this.permits = new Semaphore(options.concurrency());
     }
@@ -203,8 +212,8 @@ public final class JobConsumer implements AutoCloseable {
         long tickMs = options.tick().toMillis();
         ticker.scheduleWithFixedDelay(this::tick, tickMs, tickMs, TimeUnit.MILLISECONDS);
         reader = Thread.ofPlatform().name("job-consumer-" + stream).start(this::readLoop);
-        LOG.info(() -> "consuming " + stream + " as " + group + "/" + consumerName
-                + " (concurrency " + options.concurrency() + ")");
+        LOG.info(() -> "consuming " + stream + " as " + group + "/" + consumerName + " (concurrency "
+                + options.concurrency() + ")");
     }
 
     /** Cancels this worker's in-flight jobs of one response. */
@@ -226,8 +235,9 @@ public final class JobConsumer implements AutoCloseable {
 
     private void createGroup() {
         try {
-            redis.shared().sync().xgroupCreate(XReadArgs.StreamOffset.from(stream, "0"), group,
-                    XGroupCreateArgs.Builder.mkstream());
+            redis.shared()
+                    .sync()
+                    .xgroupCreate(XReadArgs.StreamOffset.from(stream, "0"), group, XGroupCreateArgs.Builder.mkstream());
         } catch (RedisBusyException e) {
             // BUSYGROUP: the group exists already.
         }
@@ -246,7 +256,8 @@ public final class JobConsumer implements AutoCloseable {
                 while (taken < 16 && permits.tryAcquire()) {
                     taken++;
                 }
-                List<StreamMessage<String, String>> messages = commands.xreadgroup(me,
+                List<StreamMessage<String, String>> messages = commands.xreadgroup(
+                        me,
                         XReadArgs.Builder.block(options.block()).count(taken),
                         XReadArgs.StreamOffset.lastConsumed(stream));
                 int used = 0;
@@ -351,8 +362,13 @@ public final class JobConsumer implements AutoCloseable {
             return;
         }
         String[] ids = inFlight.keySet().toArray(String[]::new);
-        redis.shared().sync().xclaim(stream, io.lettuce.core.Consumer.from(group, consumerName),
-                new XClaimArgs().justid().minIdleTime(0), ids);
+        redis.shared()
+                .sync()
+                .xclaim(
+                        stream,
+                        io.lettuce.core.Consumer.from(group, consumerName),
+                        new XClaimArgs().justid().minIdleTime(0),
+                        ids);
     }
 
     /** Takes over jobs that sat unacknowledged with a dead consumer for longer than the reclaim idle. */
@@ -362,11 +378,13 @@ public final class JobConsumer implements AutoCloseable {
             return;
         }
         RedisCommands<String, String> commands = redis.shared().sync();
-        ClaimedMessages<String, String> claimed = commands.xautoclaim(stream, new XAutoClaimArgs<String>()
-                .consumer(io.lettuce.core.Consumer.from(group, consumerName))
-                .minIdleTime(options.reclaimIdle())
-                .startId("0")
-                .count(Math.min(free, 16)));
+        ClaimedMessages<String, String> claimed = commands.xautoclaim(
+                stream,
+                new XAutoClaimArgs<String>()
+                        .consumer(io.lettuce.core.Consumer.from(group, consumerName))
+                        .minIdleTime(options.reclaimIdle())
+                        .startId("0")
+                        .count(Math.min(free, 16)));
         for (StreamMessage<String, String> message : claimed.getMessages()) {
             if (inFlight.containsKey(message.getId())) {
                 continue; // ours already, and running

@@ -1,7 +1,6 @@
 package dev.agentvoicebox.platform;
 
 import com.fasterxml.jackson.databind.JsonNode;
-
 import dev.agentvoicebox.protocol.Envelope;
 
 /**

@@ -1,7 +1,6 @@
 package dev.agentvoicebox.platform;
 
 import dev.agentvoicebox.protocol.Envelope;
-
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanKind;
@@ -10,8 +9,7 @@ import io.opentelemetry.api.trace.Tracer;
 
 /** A job's span continues the gateway's trace from the envelope, so one response is one trace. */
 public final class JobSpans {
-    private JobSpans() {
-    }
+    private JobSpans() {}
 
     /** The span of one job attempt, with the attributes every worker records; callers add their own. */
     public static SpanBuilder builder(Tracer tracer, String name, Envelope envelope) {

@@ -7,8 +7,7 @@ import java.util.logging.Logger;
 
 /** java.util.logging from the service's logging.properties, unless -Djava.util.logging.config.file says otherwise. */
 public final class Logging {
-    private Logging() {
-    }
+    private Logging() {}
 
     public static void configure(Class<?> mainClass) {
         if (System.getProperty("java.util.logging.config.file") != null) {

@@ -18,8 +18,7 @@ import java.util.logging.Logger;
 public final class OpenAiHttp {
     private static final Logger LOG = Logger.getLogger(OpenAiHttp.class.getName());
 
-    private OpenAiHttp() {
-    }
+    private OpenAiHttp() {}
 
     /** Never follows redirects: the bearer token must not travel to a host nobody configured. */
     public static HttpClient client(Duration timeout) {
@@ -49,8 +48,8 @@ public final class OpenAiHttp {
      * @param service how the client hears of the upstream: {@code transcription}, {@code speech}
      * @return the response, or null once the job is cancelled
      */
-    public static <T> HttpResponse<T> send(HttpClient http, HttpRequest request, HttpResponse.BodyHandler<T> body,
-                                           Cancellation cancel, String service)
+    public static <T> HttpResponse<T> send(
+            HttpClient http, HttpRequest request, HttpResponse.BodyHandler<T> body, Cancellation cancel, String service)
             throws JobException, InterruptedException {
         CompletableFuture<HttpResponse<T>> call = http.sendAsync(request, body);
         cancel.onCancel(() -> call.cancel(true));
@@ -69,7 +68,8 @@ public final class OpenAiHttp {
 
     /** A non-2xx answer: 400 means the client's input, anything else the upstream's fault. */
     public static JobException refused(int status, String service, String input) {
-        return new JobException(status == 400 ? JobException.INVALID_REQUEST : JobException.UPSTREAM_ERROR,
+        return new JobException(
+                status == 400 ? JobException.INVALID_REQUEST : JobException.UPSTREAM_ERROR,
                 "The " + service + " service refused the " + input + " (" + status + ").");
     }
 }

@@ -11,8 +11,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class ProcessDeadline {
     private final AtomicBoolean passed = new AtomicBoolean();
 
-    private ProcessDeadline() {
-    }
+    private ProcessDeadline() {}
 
     /** From now on {@code process} may run {@code timeoutMs}. */
     public static ProcessDeadline of(Process process, long timeoutMs) {

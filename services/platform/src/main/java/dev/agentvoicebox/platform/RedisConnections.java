@@ -1,13 +1,12 @@
 package dev.agentvoicebox.platform;
 
-import java.time.Duration;
-
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.time.Duration;
 
 /**
  * One Lettuce client per process. Blocking stream reads (XREADGROUP BLOCK) hold their connection,
@@ -23,7 +22,9 @@ public final class RedisConnections implements AutoCloseable {
         uri.setTimeout(Duration.ofSeconds(5));
         this.client = RedisClient.create(uri);
         client.setOptions(ClientOptions.builder()
-                .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(3)).build())
+                .socketOptions(SocketOptions.builder()
+                        .connectTimeout(Duration.ofSeconds(3))
+                        .build())
                 // While Redis is away, fail at once rather than queue until the command timeout: a
                 // caller (a handshake, a response) gets a clear error now, and loops retry anyway.
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)

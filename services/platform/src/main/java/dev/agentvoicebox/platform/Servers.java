@@ -1,11 +1,10 @@
 package dev.agentvoicebox.platform;
 
-import java.nio.file.Path;
-
 import io.helidon.common.configurable.Resource;
 import io.helidon.common.tls.Tls;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
+import java.nio.file.Path;
 
 /**
  * The HTTP listener of a public service: health on {@code /observe/health}, TLS from PEM files
@@ -13,16 +12,12 @@ import io.helidon.webserver.WebServerConfig;
  * own, since each service's Main stops its object graph in order.
  */
 public final class Servers {
-    private Servers() {
-    }
+    private Servers() {}
 
-    public static WebServerConfig.Builder listener(String host, int port, RedisConnections redis,
-                                                   String tlsCert, String tlsKey) {
-        WebServerConfig.Builder builder = WebServer.builder()
-                .host(host)
-                .port(port)
-                .shutdownHook(false)
-                .addFeature(Health.observe(redis));
+    public static WebServerConfig.Builder listener(
+            String host, int port, RedisConnections redis, String tlsCert, String tlsKey) {
+        WebServerConfig.Builder builder =
+                WebServer.builder().host(host).port(port).shutdownHook(false).addFeature(Health.observe(redis));
         if (tlsCert != null && tlsKey != null) {
             builder.tls(pem(tlsCert, tlsKey));
         }

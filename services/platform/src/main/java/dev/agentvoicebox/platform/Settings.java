@@ -1,9 +1,8 @@
 package dev.agentvoicebox.platform;
 
+import io.helidon.config.Config;
 import java.util.Map;
 import java.util.Optional;
-
-import io.helidon.config.Config;
 
 /**
  * Reads a setting from its documented {@code AVB_*} environment variable first, then from
@@ -40,11 +39,15 @@ public final class Settings {
     }
 
     public int getInt(String envName, String configKey, int defaultValue) {
-        return find(envName, configKey).map(v -> parse(envName, v, Integer::parseInt)).orElse(defaultValue);
+        return find(envName, configKey)
+                .map(v -> parse(envName, v, Integer::parseInt))
+                .orElse(defaultValue);
     }
 
     public long getLong(String envName, String configKey, long defaultValue) {
-        return find(envName, configKey).map(v -> parse(envName, v, Long::parseLong)).orElse(defaultValue);
+        return find(envName, configKey)
+                .map(v -> parse(envName, v, Long::parseLong))
+                .orElse(defaultValue);
     }
 
     private static <T> T parse(String name, String value, java.util.function.Function<String, T> parser) {

@@ -2,13 +2,13 @@ package dev.agentvoicebox.platform;
 
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Streams;
-
 import io.lettuce.core.XAddArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 
 /** XADDs envelopes to capped streams. */
 public final class StreamPublisher {
-    private static final XAddArgs CAPPED = XAddArgs.Builder.maxlen(Streams.MAX_LEN).approximateTrimming();
+    private static final XAddArgs CAPPED =
+            XAddArgs.Builder.maxlen(Streams.MAX_LEN).approximateTrimming();
 
     private final StatefulRedisConnection<String, String> connection;
 

@@ -1,19 +1,18 @@
 package dev.agentvoicebox.platform;
 
-import java.util.Map;
-
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
-import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.trace.ReadWriteSpan;
 import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.SpanProcessor;
+import java.util.Map;
 
 /**
  * The OpenTelemetry SDK configured from the standard {@code OTEL_*} variables. Exporters default to
@@ -89,13 +88,11 @@ public final class Telemetry implements AutoCloseable {
         sdk.close();
     }
 
-    public record TraceHeaders(String traceparent, String tracestate) {
-    }
+    public record TraceHeaders(String traceparent, String tracestate) {}
 
     private static final class IdOnlyProcessor implements SpanProcessor {
         @Override
-        public void onStart(Context parentContext, ReadWriteSpan span) {
-        }
+        public void onStart(Context parentContext, ReadWriteSpan span) {}
 
         @Override
         public boolean isStartRequired() {
@@ -103,8 +100,7 @@ public final class Telemetry implements AutoCloseable {
         }
 
         @Override
-        public void onEnd(ReadableSpan span) {
-        }
+        public void onEnd(ReadableSpan span) {}
 
         @Override
         public boolean isEndRequired() {

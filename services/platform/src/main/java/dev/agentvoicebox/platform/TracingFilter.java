@@ -26,7 +26,8 @@ public final class TracingFilter implements Filter {
 
     @Override
     public void filter(FilterChain chain, RoutingRequest request, RoutingResponse response) {
-        Context parent = Telemetry.extract(request.headers().first(HeaderNames.create("traceparent")).orElse(""),
+        Context parent = Telemetry.extract(
+                request.headers().first(HeaderNames.create("traceparent")).orElse(""),
                 request.headers().first(HeaderNames.create("tracestate")).orElse(""));
         String method = request.prologue().method().text();
         Span span = tracer.spanBuilder(method)

@@ -1,14 +1,12 @@
 package dev.agentvoicebox.platform;
 
+import io.helidon.config.Config;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-import io.helidon.config.Config;
-
 /** A worker process: logging, settings from the environment, and a stop that drains jobs on SIGTERM. */
 public final class WorkerMain {
-    private WorkerMain() {
-    }
+    private WorkerMain() {}
 
     /** Starts the worker; a checked exception is a configuration the operator must fix, not a bug. */
     @FunctionalInterface
@@ -32,13 +30,16 @@ public final class WorkerMain {
             System.exit(2);
             return;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            log.info("stopping " + name + " worker");
-            try {
-                service.close();
-            } catch (Exception e) {
-                log.log(Level.WARNING, "stopping failed", e);
-            }
-        }, name + "-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            log.info("stopping " + name + " worker");
+                            try {
+                                service.close();
+                            } catch (Exception e) {
+                                log.log(Level.WARNING, "stopping failed", e);
+                            }
+                        },
+                        name + "-shutdown"));
     }
 }

@@ -1,5 +1,9 @@
 package dev.agentvoicebox.platform;
 
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.observe.ObserveFeature;
+import io.opentelemetry.api.trace.Tracer;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.Locale;
@@ -7,11 +11,6 @@ import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.logging.Logger;
-
-import io.helidon.webserver.WebServer;
-import io.helidon.webserver.http.HttpRouting;
-import io.helidon.webserver.observe.ObserveFeature;
-import io.opentelemetry.api.trace.Tracer;
 
 /**
  * What runs around every worker's job handler: telemetry, Redis, one job consumer and an HTTP server
@@ -28,12 +27,10 @@ public final class WorkerService implements AutoCloseable {
      * @param concurrency default jobs at once
      * @param port        default HTTP port
      */
-    public record Spec(String name, String jobs, String group, int concurrency, int port) {
-    }
+    public record Spec(String name, String jobs, String group, int concurrency, int port) {}
 
     /** What a job handler may need from the running worker. */
-    public record Context(Tracer tracer, RedisConnections redis, StreamPublisher publisher) {
-    }
+    public record Context(Tracer tracer, RedisConnections redis, StreamPublisher publisher) {}
 
     private final Telemetry telemetry;
     private final RedisConnections redis;
@@ -51,20 +48,25 @@ public final class WorkerService implements AutoCloseable {
      * @param health the readiness check, usually {@link Health#observe}
      * @param routes the worker's own HTTP routes beside health
      */
-    public static WorkerService start(Settings settings, Spec spec, Function<RedisConnections, ObserveFeature> health,
-                                      Consumer<HttpRouting.Builder> routes,
-                                      Function<Context, JobConsumer.Handler> handler) {
+    public static WorkerService start(
+            Settings settings,
+            Spec spec,
+            Function<RedisConnections, ObserveFeature> health,
+            Consumer<HttpRouting.Builder> routes,
+            Function<Context, JobConsumer.Handler> handler) {
         String name = spec.name();
         String env = "AVB_" + name.toUpperCase(Locale.ROOT);
         Telemetry telemetry = Telemetry.start(name);
-        RedisConnections redis = new RedisConnections(settings.get("AVB_REDIS_URL", "app.redis.url", "redis://127.0.0.1:6390"));
+        RedisConnections redis =
+                new RedisConnections(settings.get("AVB_REDIS_URL", "app.redis.url", "redis://127.0.0.1:6390"));
         String workerId = settings.get("AVB_WORKER_ID", "app.worker-id", defaultWorkerId(name));
         JobConsumer.Options options = JobConsumer.Options.defaults()
-                .withConcurrency(settings.getInt(env + "_CONCURRENCY", "app." + name + ".concurrency", spec.concurrency()))
+                .withConcurrency(
+                        settings.getInt(env + "_CONCURRENCY", "app." + name + ".concurrency", spec.concurrency()))
                 .withShutdownGrace(Duration.ofMillis(
                         settings.getLong(env + "_SHUTDOWN_GRACE_MS", "app." + name + ".shutdown-grace-ms", 10_000)));
-        JobConsumer.Handler jobs = handler.apply(
-                new Context(telemetry.tracer(), redis, new StreamPublisher(redis.shared())));
+        JobConsumer.Handler jobs =
+                handler.apply(new Context(telemetry.tracer(), redis, new StreamPublisher(redis.shared())));
         JobConsumer consumer = new JobConsumer(redis, spec.jobs(), spec.group(), workerId, jobs, null, options);
         consumer.start();
 
@@ -77,8 +79,8 @@ public final class WorkerService implements AutoCloseable {
                 .routing(routes)
                 .build()
                 .start();
-        LOG.info(() -> name + " worker " + workerId + " health on http://" + server.prototype().host() + ":"
-                + server.port() + "/observe/health");
+        LOG.info(() -> name + " worker " + workerId + " health on http://"
+                + server.prototype().host() + ":" + server.port() + "/observe/health");
         return new WorkerService(telemetry, redis, consumer, server);
     }
 

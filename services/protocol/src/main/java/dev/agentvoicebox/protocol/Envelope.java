@@ -75,7 +75,8 @@ public record Envelope(
         if (kind == null || kind.isEmpty()) {
             throw new IllegalArgumentException("envelope without kind");
         }
-        return new Envelope(kind,
+        return new Envelope(
+                kind,
                 fields.get("tenant_id"),
                 fields.get("project_id"),
                 fields.get("session_id"),
@@ -92,13 +93,37 @@ public record Envelope(
 
     /** A result that answers this job: same routing and trace fields, a new kind, seq and payload. */
     public Envelope reply(String resultKind, long resultSeq, String resultPayload) {
-        return new Envelope(resultKind, tenantId, projectId, sessionId, responseId, itemId, resultSeq,
-                deadlineMs, traceparent, tracestate, replyTo, attempt, resultPayload);
+        return new Envelope(
+                resultKind,
+                tenantId,
+                projectId,
+                sessionId,
+                responseId,
+                itemId,
+                resultSeq,
+                deadlineMs,
+                traceparent,
+                tracestate,
+                replyTo,
+                attempt,
+                resultPayload);
     }
 
     public Envelope withAttempt(int newAttempt) {
-        return new Envelope(kind, tenantId, projectId, sessionId, responseId, itemId, seq, deadlineMs,
-                traceparent, tracestate, replyTo, newAttempt, payload);
+        return new Envelope(
+                kind,
+                tenantId,
+                projectId,
+                sessionId,
+                responseId,
+                itemId,
+                seq,
+                deadlineMs,
+                traceparent,
+                tracestate,
+                replyTo,
+                newAttempt,
+                payload);
     }
 
     public boolean expired(long nowMs) {

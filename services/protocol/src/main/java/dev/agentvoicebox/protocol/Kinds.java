@@ -32,6 +32,5 @@ public final class Kinds {
     /** tts → gateway: a segment failed; carries code and message. */
     public static final String TTS_ERROR = "tts.error";
 
-    private Kinds() {
-    }
+    private Kinds() {}
 }

@@ -16,8 +16,7 @@ public final class Streams {
     /** How long a job may sit unacknowledged before another worker claims it (XAUTOCLAIM). */
     public static final long RECLAIM_IDLE_MS = 5_000;
 
-    private Streams() {
-    }
+    private Streams() {}
 
     public static String gatewayStream(String gatewayInstanceId) {
         return "avb:gw:" + gatewayInstanceId;

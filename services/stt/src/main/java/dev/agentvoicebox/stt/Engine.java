@@ -1,9 +1,8 @@
 package dev.agentvoicebox.stt;
 
-import java.util.function.Consumer;
-
 import dev.agentvoicebox.platform.Cancellation;
 import dev.agentvoicebox.platform.JobException;
+import java.util.function.Consumer;
 
 /** A speech-to-text engine. Implementations are shared by concurrent jobs. */
 interface Engine {

@@ -1,5 +1,11 @@
 package dev.agentvoicebox.stt;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentvoicebox.platform.Cancellation;
+import dev.agentvoicebox.platform.JobException;
+import dev.agentvoicebox.platform.OpenAiHttp;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -17,14 +23,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.agentvoicebox.platform.Cancellation;
-import dev.agentvoicebox.platform.JobException;
-import dev.agentvoicebox.platform.OpenAiHttp;
 
 /**
  * Any OpenAI-compatible {@code POST /v1/audio/transcriptions} (OpenAI, Groq, faster-whisper servers):
@@ -50,8 +48,14 @@ final class OpenAiEngine implements Engine {
      * @param baseUrl up to and including {@code /v1}, e.g. {@code https://api.openai.com/v1}
      * @param stream  {@code auto} streams for the models known to (gpt-4o*-transcribe), or {@code true}/{@code false}
      */
-    OpenAiEngine(HttpClient http, ObjectMapper json, String baseUrl, String apiKey, String model, String stream,
-                 Duration timeout) {
+    OpenAiEngine(
+            HttpClient http,
+            ObjectMapper json,
+            String baseUrl,
+            String apiKey,
+            String model,
+            String stream,
+            Duration timeout) {
         this.http = http;
         this.json = json;
         this.endpoint = OpenAiHttp.endpoint(baseUrl, "/audio/transcriptions");
@@ -61,7 +65,8 @@ final class OpenAiEngine implements Engine {
             case "true" -> true;
             case "false" -> false;
             case "auto" -> model.startsWith("gpt-4o") && model.contains("transcribe");
-            default -> throw new IllegalArgumentException("AVB_STT_STREAM must be auto, true or false, not '" + stream + "'");
+            default ->
+                throw new IllegalArgumentException("AVB_STT_STREAM must be auto, true or false, not '" + stream + "'");
         };
         this.timeout = timeout;
     }
@@ -80,8 +85,9 @@ final class OpenAiEngine implements Engine {
     }
 
     @Override
-    public String transcribe(byte[] pcm16k, String language, String prompt, Consumer<String> pieces,
-                             Cancellation cancel) throws JobException, InterruptedException {
+    public String transcribe(
+            byte[] pcm16k, String language, String prompt, Consumer<String> pieces, Cancellation cancel)
+            throws JobException, InterruptedException {
         String boundary = "avb-" + UUID.randomUUID();
         Multipart form = new Multipart(boundary);
         form.field("model", model);
@@ -101,17 +107,19 @@ final class OpenAiEngine implements Engine {
                 .header("Accept", stream ? "text/event-stream, application/json" : "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(form.finish()))
                 .build();
-        HttpResponse<InputStream> response = OpenAiHttp.send(http, request, HttpResponse.BodyHandlers.ofInputStream(),
-                cancel, "transcription");
+        HttpResponse<InputStream> response =
+                OpenAiHttp.send(http, request, HttpResponse.BodyHandlers.ofInputStream(), cancel, "transcription");
         if (response == null) {
             return "";
         }
         // The request timeout covers the wait for headers; this one also covers a stream that stalls.
         AtomicBoolean timedOut = new AtomicBoolean();
-        CompletableFuture<Void> deadline = CompletableFuture.runAsync(() -> {
-            timedOut.set(true);
-            closeQuietly(response.body());
-        }, CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS));
+        CompletableFuture<Void> deadline = CompletableFuture.runAsync(
+                () -> {
+                    timedOut.set(true);
+                    closeQuietly(response.body());
+                },
+                CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS));
         cancel.onCancel(() -> closeQuietly(response.body()));
         try (InputStream body = response.body()) {
             if (response.statusCode() / 100 != 2) {
@@ -119,7 +127,8 @@ final class OpenAiEngine implements Engine {
                 LOG.warning(() -> "transcription service answered " + response.statusCode());
                 throw OpenAiHttp.refused(response.statusCode(), "transcription", "audio");
             }
-            boolean sse = response.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream");
+            boolean sse =
+                    response.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream");
             return sse ? readEvents(body, pieces, cancel) : readJson(body, pieces);
         } catch (IOException e) {
             if (cancel.cancelled()) {
@@ -155,14 +164,17 @@ final class OpenAiEngine implements Engine {
         StringBuilder transcript = new StringBuilder();
         BufferedReader lines = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8));
         for (String line = lines.readLine(); line != null && !cancel.cancelled(); line = lines.readLine()) {
-            if (!line.startsWith("data:") || line.substring(5).isBlank() || line.substring(5).strip().equals("[DONE]")) {
+            if (!line.startsWith("data:")
+                    || line.substring(5).isBlank()
+                    || line.substring(5).strip().equals("[DONE]")) {
                 continue; // blank separators, comments, event: lines
             }
             JsonNode event;
             try {
                 event = json.readTree(line.substring(5));
             } catch (JsonProcessingException e) {
-                throw new JobException(JobException.UPSTREAM_ERROR, "The transcription service sent a malformed event.");
+                throw new JobException(
+                        JobException.UPSTREAM_ERROR, "The transcription service sent a malformed event.");
             }
             switch (event.path("type").asText()) {
                 case "transcript.text.delta" -> {
@@ -180,7 +192,8 @@ final class OpenAiEngine implements Engine {
                     }
                     return transcript.toString();
                 }
-                case "error" -> throw new JobException(JobException.UPSTREAM_ERROR, "The transcription service failed.");
+                case "error" ->
+                    throw new JobException(JobException.UPSTREAM_ERROR, "The transcription service failed.");
                 default -> {
                     // later event types
                 }
@@ -189,7 +202,8 @@ final class OpenAiEngine implements Engine {
         if (cancel.cancelled()) {
             return "";
         }
-        throw new JobException(JobException.UPSTREAM_ERROR, "The transcription stream ended before transcript.text.done.");
+        throw new JobException(
+                JobException.UPSTREAM_ERROR, "The transcription stream ended before transcript.text.done.");
     }
 
     private static void closeQuietly(InputStream stream) {
@@ -210,7 +224,8 @@ final class OpenAiEngine implements Engine {
         }
 
         void field(String name, String value) {
-            write("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + value + "\r\n");
+            write("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + value
+                    + "\r\n");
         }
 
         void file(String name, String filename, String type, byte[] content) {

@@ -1,5 +1,8 @@
 package dev.agentvoicebox.stt;
 
+import dev.agentvoicebox.platform.Cancellation;
+import dev.agentvoicebox.platform.JobException;
+import dev.agentvoicebox.platform.ProcessDeadline;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -11,10 +14,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
-
-import dev.agentvoicebox.platform.Cancellation;
-import dev.agentvoicebox.platform.JobException;
-import dev.agentvoicebox.platform.ProcessDeadline;
 
 /**
  * CMU pocketsphinx (Debian {@code pocketsphinx} + {@code pocketsphinx-en-us}) as a child process:
@@ -47,12 +46,13 @@ final class PocketsphinxEngine implements Engine {
     /** Fails fast at start-up when the binary is missing, instead of on the first job. */
     void check() {
         try {
-            Process p = new ProcessBuilder(binary, "-h").redirectErrorStream(true).start();
+            Process p =
+                    new ProcessBuilder(binary, "-h").redirectErrorStream(true).start();
             p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
             p.waitFor(10, TimeUnit.SECONDS);
         } catch (IOException e) {
-            throw new IllegalStateException(binary + " not found: install pocketsphinx and pocketsphinx-en-us"
-                    + " (make tools)", e);
+            throw new IllegalStateException(
+                    binary + " not found: install pocketsphinx and pocketsphinx-en-us" + " (make tools)", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -64,10 +64,12 @@ final class PocketsphinxEngine implements Engine {
     }
 
     @Override
-    public String transcribe(byte[] pcm16k, String language, String prompt, Consumer<String> pieces,
-                             Cancellation cancel) throws JobException, InterruptedException {
+    public String transcribe(
+            byte[] pcm16k, String language, String prompt, Consumer<String> pieces, Cancellation cancel)
+            throws JobException, InterruptedException {
         if (!language.isEmpty() && !language.toLowerCase(java.util.Locale.ROOT).startsWith("en")) {
-            throw new JobException(JobException.UNSUPPORTED_LANGUAGE,
+            throw new JobException(
+                    JobException.UNSUPPORTED_LANGUAGE,
                     "The local speech recogniser only knows English; language '" + language + "' is not available.");
         }
         Path wav = null;
@@ -77,17 +79,23 @@ final class PocketsphinxEngine implements Engine {
             Files.write(wav, Wav.of(pcm16k, SAMPLE_RATE));
             List<String> command = new ArrayList<>(List.of(binary, "-infile", wav.toString(), "-logfn", "/dev/null"));
             if (modelDir != null) {
-                command.addAll(List.of("-hmm", modelDir.resolve("en-us").toString(),
-                        "-lm", modelDir.resolve("en-us.lm.bin").toString(),
-                        "-dict", modelDir.resolve("cmudict-en-us.dict").toString()));
+                command.addAll(List.of(
+                        "-hmm",
+                        modelDir.resolve("en-us").toString(),
+                        "-lm",
+                        modelDir.resolve("en-us.lm.bin").toString(),
+                        "-dict",
+                        modelDir.resolve("cmudict-en-us.dict").toString()));
             }
-            Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            Process process = new ProcessBuilder(command)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             cancel.onCancel(process::destroyForcibly);
             ProcessDeadline deadline = ProcessDeadline.of(process, timeoutMs);
             // It prints (and flushes) a line per utterance as it decodes, so each goes out at once.
             StringBuilder transcript = new StringBuilder();
-            try (BufferedReader lines = new BufferedReader(
-                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            try (BufferedReader lines =
+                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line = lines.readLine(); line != null; line = lines.readLine()) {
                     String utterance = line.strip();
                     if (!utterance.isEmpty() && !cancel.cancelled()) {

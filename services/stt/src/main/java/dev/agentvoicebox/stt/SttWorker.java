@@ -1,14 +1,8 @@
 package dev.agentvoicebox.stt;
 
-import java.io.IOException;
-import java.util.Base64;
-import java.util.logging.Level;
-import java.util.logging.Logger;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import dev.agentvoicebox.platform.JobConsumer;
 import dev.agentvoicebox.platform.JobException;
 import dev.agentvoicebox.platform.JobReplies;
@@ -17,11 +11,14 @@ import dev.agentvoicebox.platform.RedisConnections;
 import dev.agentvoicebox.platform.StreamPublisher;
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Kinds;
-
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Scope;
+import java.io.IOException;
+import java.util.Base64;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Runs one {@code stt.request}: loads the turn's audio (inline or from its Redis key), transcribes
@@ -65,28 +62,39 @@ final class SttWorker implements JobConsumer.Handler {
             byte[] audio = audio(payload);
             double seconds = audio.length / 2.0 / Engine.SAMPLE_RATE;
             span.setAttribute("avb.audio_seconds", seconds);
-            String transcript = engine.transcribe(audio, payload.path("language").asText(""),
-                    payload.path("prompt").asText(""), piece -> {
+            String transcript = engine.transcribe(
+                    audio,
+                    payload.path("language").asText(""),
+                    payload.path("prompt").asText(""),
+                    piece -> {
                         if (!piece.isEmpty() && !job.cancelled()) {
-                            replies.send(Kinds.STT_DELTA, json.createObjectNode().put("delta", piece));
+                            replies.send(
+                                    Kinds.STT_DELTA, json.createObjectNode().put("delta", piece));
                         }
-                    }, job);
+                    },
+                    job);
             if (job.cancelled()) {
                 span.setAttribute("avb.cancelled", true);
                 return;
             }
             span.setAttribute("avb.transcript_chars", (long) transcript.length());
-            ObjectNode done = json.createObjectNode().put("transcript", transcript).put("engine", engine.name());
+            ObjectNode done =
+                    json.createObjectNode().put("transcript", transcript).put("engine", engine.name());
             done.putObject("usage").put("type", "duration").put("seconds", Math.round(seconds * 1000) / 1000.0);
             replies.send(Kinds.STT_DONE, done);
         } catch (JobException e) {
             JobSpans.failed(span, e);
-            replies.send(Kinds.STT_ERROR, json.createObjectNode().put("code", e.code()).put("message", e.getMessage()));
+            replies.send(
+                    Kinds.STT_ERROR,
+                    json.createObjectNode().put("code", e.code()).put("message", e.getMessage()));
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "stt job " + job.messageId() + " failed", e);
             span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
-            replies.send(Kinds.STT_ERROR, json.createObjectNode().put("code", JobException.UPSTREAM_ERROR)
-                    .put("message", "Transcription failed."));
+            replies.send(
+                    Kinds.STT_ERROR,
+                    json.createObjectNode()
+                            .put("code", JobException.UPSTREAM_ERROR)
+                            .put("message", "Transcription failed."));
         } finally {
             span.end();
         }
@@ -112,7 +120,8 @@ final class SttWorker implements JobConsumer.Handler {
         } else if (payload.path("audio_key").isTextual()) {
             base64 = redis.shared().sync().get(payload.path("audio_key").asText());
             if (base64 == null) {
-                throw new JobException(JobException.INVALID_REQUEST, "The turn's audio expired before it was transcribed.");
+                throw new JobException(
+                        JobException.INVALID_REQUEST, "The turn's audio expired before it was transcribed.");
             }
         } else {
             throw new JobException(JobException.INVALID_REQUEST, "stt.request needs 'audio' or 'audio_key'.");

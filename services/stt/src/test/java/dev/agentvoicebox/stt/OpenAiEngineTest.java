@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.agentvoicebox.platform.JobException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
@@ -13,13 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-
-import dev.agentvoicebox.platform.JobException;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -82,8 +79,14 @@ class OpenAiEngineTest {
     }
 
     private OpenAiEngine engine(String model, Duration timeout) {
-        return new OpenAiEngine(HttpClient.newHttpClient(), new ObjectMapper(),
-                "http://127.0.0.1:" + server.getAddress().getPort() + "/v1/", "sk-test", model, "auto", timeout);
+        return new OpenAiEngine(
+                HttpClient.newHttpClient(),
+                new ObjectMapper(),
+                "http://127.0.0.1:" + server.getAddress().getPort() + "/v1/",
+                "sk-test",
+                model,
+                "auto",
+                timeout);
     }
 
     private String form() {
@@ -106,7 +109,7 @@ class OpenAiEngineTest {
         assertTrue(engine("gpt-4o-transcribe", Duration.ofSeconds(10)).streams());
         OpenAiEngine whisper = engine("whisper-1", Duration.ofSeconds(10));
         assertFalse(whisper.streams());
-        whisper.transcribe(new byte[320], "", "", piece -> { }, Speech.NEVER);
+        whisper.transcribe(new byte[320], "", "", piece -> {}, Speech.NEVER);
         assertFalse(form().contains("name=\"stream\""), form());
     }
 
@@ -116,15 +119,17 @@ class OpenAiEngineTest {
         responseType = "text/event-stream";
         stallAfterEvents = 1;
         List<String> pieces = new ArrayList<>();
-        JobException stalled = assertThrows(JobException.class,
-                () -> engine("gpt-4o-transcribe", Duration.ofMillis(500)).transcribe(new byte[320], "", "", pieces::add, Speech.NEVER));
+        JobException stalled = assertThrows(
+                JobException.class,
+                () -> engine("gpt-4o-transcribe", Duration.ofMillis(500))
+                        .transcribe(new byte[320], "", "", pieces::add, Speech.NEVER));
         assertEquals(JobException.TIMEOUT, stalled.code());
         assertEquals(List.of("Hello"), pieces, "what came before the stall was passed on");
 
         stallAfterEvents = 0;
         response = "transcription_cut.sse";
-        JobException cut = assertThrows(JobException.class,
-                () -> engine().transcribe(new byte[320], "", "", piece -> { }, Speech.NEVER));
+        JobException cut = assertThrows(
+                JobException.class, () -> engine().transcribe(new byte[320], "", "", piece -> {}, Speech.NEVER));
         assertEquals(JobException.UPSTREAM_ERROR, cut.code());
     }
 
@@ -154,7 +159,8 @@ class OpenAiEngineTest {
     void anUpstreamRefusalBecomesASafeError() {
         status = 401;
         response = "error_401.json";
-        JobException e = assertThrows(JobException.class, () -> engine().transcribe(new byte[320], "", "", piece -> { }, Speech.NEVER));
+        JobException e = assertThrows(
+                JobException.class, () -> engine().transcribe(new byte[320], "", "", piece -> {}, Speech.NEVER));
         assertEquals(JobException.UPSTREAM_ERROR, e.code());
         assertTrue(!e.getMessage().contains("sk-test"), "the key never reaches the client: " + e.getMessage());
     }
@@ -162,7 +168,8 @@ class OpenAiEngineTest {
     @Test
     void anUnreachableServiceIsUnavailable() {
         server.stop(0);
-        JobException e = assertThrows(JobException.class, () -> engine().transcribe(new byte[320], "", "", piece -> { }, Speech.NEVER));
+        JobException e = assertThrows(
+                JobException.class, () -> engine().transcribe(new byte[320], "", "", piece -> {}, Speech.NEVER));
         assertEquals(JobException.UNAVAILABLE, e.code());
     }
 }

@@ -4,26 +4,25 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.agentvoicebox.platform.Cancellation;
+import dev.agentvoicebox.platform.JobException;
+import dev.agentvoicebox.platform.testing.FliteSpeech;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-
-import dev.agentvoicebox.platform.Cancellation;
-import dev.agentvoicebox.platform.JobException;
-import dev.agentvoicebox.platform.testing.FliteSpeech;
-
 import org.junit.jupiter.api.Test;
 
 /** The real pocketsphinx process on flite speech. */
 class PocketsphinxEngineTest {
-    private final PocketsphinxEngine engine = new PocketsphinxEngine("pocketsphinx_continuous", null,
-            Path.of("target", "tmp"), 60_000);
+    private final PocketsphinxEngine engine =
+            new PocketsphinxEngine("pocketsphinx_continuous", null, Path.of("target", "tmp"), 60_000);
 
     @Test
     void transcribesFliteSpeechWithTheExpectedWords() throws Exception {
         engine.check();
-        String transcript = engine.transcribe(FliteSpeech.pcm16k("Hello world. What is the weather today?"), "en", "", piece -> { }, Speech.NEVER);
+        String transcript = engine.transcribe(
+                FliteSpeech.pcm16k("Hello world. What is the weather today?"), "en", "", piece -> {}, Speech.NEVER);
         String lower = transcript.toLowerCase(java.util.Locale.ROOT);
         // Recognition is noisy: two key words are enough.
         assertTrue(lower.contains("hello"), transcript);
@@ -47,12 +46,13 @@ class PocketsphinxEngineTest {
 
     @Test
     void silenceGivesAnEmptyTranscript() throws Exception {
-        assertEquals("", engine.transcribe(new byte[32_000], "", "", piece -> { }, Speech.NEVER));
+        assertEquals("", engine.transcribe(new byte[32_000], "", "", piece -> {}, Speech.NEVER));
     }
 
     @Test
     void refusesLanguagesItHasNoModelFor() {
-        JobException e = assertThrows(JobException.class, () -> engine.transcribe(new byte[3200], "fr", "", piece -> { }, Speech.NEVER));
+        JobException e = assertThrows(
+                JobException.class, () -> engine.transcribe(new byte[3200], "fr", "", piece -> {}, Speech.NEVER));
         assertEquals(JobException.UNSUPPORTED_LANGUAGE, e.code());
     }
 
@@ -83,7 +83,7 @@ class PocketsphinxEngineTest {
                 actions.forEach(Runnable::run);
             }
         });
-        String transcript = engine.transcribe(long16k, "en", "", piece -> { }, cancel);
+        String transcript = engine.transcribe(long16k, "en", "", piece -> {}, cancel);
         canceller.join();
         assertEquals("", transcript, "a cancelled transcription returns nothing");
         assertEquals(1, actions.size(), "the process registered its kill");
@@ -93,8 +93,8 @@ class PocketsphinxEngineTest {
     void aRecogniserThatRunsPastTheTimeoutIsStopped() throws Exception {
         byte[] long16k = FliteSpeech.pcm16k("This is a long sentence. ".repeat(30));
         var impatient = new PocketsphinxEngine("pocketsphinx_continuous", null, Path.of("target", "tmp"), 300);
-        JobException e = assertThrows(JobException.class,
-                () -> impatient.transcribe(long16k, "en", "", piece -> { }, Speech.NEVER));
+        JobException e = assertThrows(
+                JobException.class, () -> impatient.transcribe(long16k, "en", "", piece -> {}, Speech.NEVER));
         assertEquals(JobException.TIMEOUT, e.code());
     }
 

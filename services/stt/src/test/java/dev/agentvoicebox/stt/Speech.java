@@ -4,8 +4,7 @@ import dev.agentvoicebox.platform.Cancellation;
 
 /** What the engine tests pass for a job nobody cancels. */
 final class Speech {
-    private Speech() {
-    }
+    private Speech() {}
 
     static final Cancellation NEVER = new Cancellation() {
         @Override
@@ -14,7 +13,6 @@ final class Speech {
         }
 
         @Override
-        public void onCancel(Runnable action) {
-        }
+        public void onCancel(Runnable action) {}
     };
 }

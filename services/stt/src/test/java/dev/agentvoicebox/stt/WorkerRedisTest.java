@@ -3,6 +3,17 @@ package dev.agentvoicebox.stt;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentvoicebox.platform.RedisConnections;
+import dev.agentvoicebox.platform.StreamPublisher;
+import dev.agentvoicebox.platform.testing.FliteSpeech;
+import dev.agentvoicebox.platform.testing.Poll;
+import dev.agentvoicebox.platform.testing.RedisServer;
+import dev.agentvoicebox.platform.testing.WorkerTest;
+import dev.agentvoicebox.protocol.Envelope;
+import dev.agentvoicebox.protocol.Kinds;
+import dev.agentvoicebox.protocol.Streams;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,20 +24,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.agentvoicebox.platform.RedisConnections;
-import dev.agentvoicebox.platform.StreamPublisher;
-import dev.agentvoicebox.platform.testing.FliteSpeech;
-import dev.agentvoicebox.platform.testing.Poll;
-import dev.agentvoicebox.platform.testing.RedisServer;
-import dev.agentvoicebox.platform.testing.WorkerTest;
-import dev.agentvoicebox.protocol.Envelope;
-import dev.agentvoicebox.protocol.Kinds;
-import dev.agentvoicebox.protocol.Streams;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -60,8 +57,20 @@ class WorkerRedisTest {
     }
 
     private static Envelope job(String responseId, String replyTo, String payload) {
-        return new Envelope(Kinds.STT_REQUEST, "tenant-1", "project-1", "sess-1", responseId, "item-1", 0,
-                System.currentTimeMillis() + 60_000, "", "", replyTo, 1, payload);
+        return new Envelope(
+                Kinds.STT_REQUEST,
+                "tenant-1",
+                "project-1",
+                "sess-1",
+                responseId,
+                "item-1",
+                0,
+                System.currentTimeMillis() + 60_000,
+                "",
+                "",
+                replyTo,
+                1,
+                payload);
     }
 
     private static List<Envelope> results(String stream) {
@@ -69,16 +78,22 @@ class WorkerRedisTest {
     }
 
     private static List<Envelope> awaitFinal(String stream) {
-        Poll.until(WAIT, () -> results(stream).stream().anyMatch(e -> e.kind().equals(Kinds.STT_DONE)
-                || e.kind().equals(Kinds.STT_ERROR)), "final result on " + stream);
+        Poll.until(
+                WAIT,
+                () -> results(stream).stream()
+                        .anyMatch(
+                                e -> e.kind().equals(Kinds.STT_DONE) || e.kind().equals(Kinds.STT_ERROR)),
+                "final result on " + stream);
         return results(stream);
     }
 
     @Test
     void transcribesInlineAudioToDeltaAndDone() throws Exception {
         String replyTo = Streams.gatewayStream("gw-inline");
-        String payload = JSON.createObjectNode().put("audio", Base64.getEncoder().encodeToString(speech))
-                .put("language", "en").toString();
+        String payload = JSON.createObjectNode()
+                .put("audio", Base64.getEncoder().encodeToString(speech))
+                .put("language", "en")
+                .toString();
         new StreamPublisher(redis.shared()).publish(Streams.STT_JOBS, job("resp-1", replyTo, payload));
         List<Envelope> results = awaitFinal(replyTo);
 
@@ -91,11 +106,21 @@ class WorkerRedisTest {
         JsonNode done = JSON.readTree(results.get(1).payload());
         String transcript = done.path("transcript").asText().toLowerCase(java.util.Locale.ROOT);
         assertTrue(transcript.contains("hello") && transcript.contains("weather"), transcript);
-        assertEquals(JSON.readTree(results.get(0).payload()).path("delta").asText(), done.path("transcript").asText());
+        assertEquals(
+                JSON.readTree(results.get(0).payload()).path("delta").asText(),
+                done.path("transcript").asText());
         assertEquals("duration", done.path("usage").path("type").asText());
-        assertEquals(speech.length / 32_000.0, done.path("usage").path("seconds").asDouble(), 0.001);
+        assertEquals(
+                speech.length / 32_000.0, done.path("usage").path("seconds").asDouble(), 0.001);
         assertEquals("pocketsphinx", done.path("engine").asText());
-        Poll.until(WAIT, () -> redis.shared().sync().xpending(Streams.STT_JOBS, Streams.STT_GROUP).getCount() == 0, "job acked");
+        Poll.until(
+                WAIT,
+                () -> redis.shared()
+                                .sync()
+                                .xpending(Streams.STT_JOBS, Streams.STT_GROUP)
+                                .getCount()
+                        == 0,
+                "job acked");
     }
 
     @Test
@@ -108,7 +133,11 @@ class WorkerRedisTest {
         List<Envelope> results = awaitFinal(replyTo);
         Envelope last = results.get(results.size() - 1);
         assertEquals(Kinds.STT_DONE, last.kind());
-        assertTrue(JSON.readTree(last.payload()).path("transcript").asText().toLowerCase(java.util.Locale.ROOT).contains("weather"));
+        assertTrue(JSON.readTree(last.payload())
+                .path("transcript")
+                .asText()
+                .toLowerCase(java.util.Locale.ROOT)
+                .contains("weather"));
     }
 
     @Test
@@ -130,13 +159,17 @@ class WorkerRedisTest {
         assertEquals("invalid_request", byResponse.get("resp-4").path("code").asText());
         assertTrue(byResponse.get("resp-4").path("message").asText().contains("whole PCM16 samples"));
         assertTrue(byResponse.get("resp-6").path("message").asText().contains("base64"));
-        assertEquals("unsupported_language", byResponse.get("resp-5").path("code").asText());
+        assertEquals(
+                "unsupported_language", byResponse.get("resp-5").path("code").asText());
     }
 
     @Test
     void healthReportsTheEngine() throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + service.port() + "/observe/health")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + "/observe/health"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertEquals(200, response.statusCode());
         assertTrue(response.body().contains("pocketsphinx"), response.body());
     }

@@ -25,18 +25,26 @@ final class ApiError extends RuntimeException {
     }
 
     static ApiError missing(String param) {
-        return new ApiError(Status.BAD_REQUEST_400, "invalid_request_error", "missing_required_parameter",
-                "Missing required parameter: '" + param + "'.", param);
+        return new ApiError(
+                Status.BAD_REQUEST_400,
+                "invalid_request_error",
+                "missing_required_parameter",
+                "Missing required parameter: '" + param + "'.",
+                param);
     }
 
     static ApiError unknown(String param) {
-        return new ApiError(Status.BAD_REQUEST_400, "invalid_request_error", "unknown_parameter",
-                "Unknown parameter: '" + param + "'.", param);
+        return new ApiError(
+                Status.BAD_REQUEST_400,
+                "invalid_request_error",
+                "unknown_parameter",
+                "Unknown parameter: '" + param + "'.",
+                param);
     }
 
     static ApiError notFound(String what, String id) {
-        return new ApiError(Status.NOT_FOUND_404, "invalid_request_error", "not_found",
-                "No " + what + " '" + id + "'.", null);
+        return new ApiError(
+                Status.NOT_FOUND_404, "invalid_request_error", "not_found", "No " + what + " '" + id + "'.", null);
     }
 
     static ApiError conflict(String message) {
@@ -49,7 +57,11 @@ final class ApiError extends RuntimeException {
 
     void send(ServerResponse response) {
         ObjectNode body = Json.object();
-        body.putObject("error").put("message", getMessage()).put("type", type).put("param", param).put("code", code);
+        body.putObject("error")
+                .put("message", getMessage())
+                .put("type", type)
+                .put("param", param)
+                .put("code", code);
         response.status(status);
         response.header(HeaderValues.CONTENT_TYPE_JSON);
         response.send(Json.write(body));

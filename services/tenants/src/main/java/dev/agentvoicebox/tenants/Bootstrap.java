@@ -1,5 +1,10 @@
 package dev.agentvoicebox.tenants;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.platform.auth.InvalidKeyException;
+import dev.agentvoicebox.platform.auth.KeyClaims;
+import dev.agentvoicebox.platform.auth.KeyVerifier;
+import dev.agentvoicebox.platform.auth.Revocations;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -8,13 +13,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.logging.Logger;
-
-import dev.agentvoicebox.platform.auth.InvalidKeyException;
-import dev.agentvoicebox.platform.auth.KeyClaims;
-import dev.agentvoicebox.platform.auth.KeyVerifier;
-import dev.agentvoicebox.platform.auth.Revocations;
-
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * First-start keys for a local stack: a platform-admin key and a dev tenant with a user key, each
@@ -25,8 +23,7 @@ public final class Bootstrap {
     private static final Logger LOG = Logger.getLogger(Bootstrap.class.getName());
     private static final Duration LIFETIME = Duration.ofDays(365);
 
-    private Bootstrap() {
-    }
+    private Bootstrap() {}
 
     public static void run(Tenants tenants) {
         TenantsSettings s = tenants.settings();
@@ -35,7 +32,10 @@ public final class Bootstrap {
             if (Files.exists(s.adminKeyFile())) {
                 check(tenants, s.adminKeyFile());
             } else {
-                write(s.adminKeyFile(), issuer.apiKey(null, null, KeyClaims.ROLE_PLATFORM_ADMIN, null, LIFETIME).token());
+                write(
+                        s.adminKeyFile(),
+                        issuer.apiKey(null, null, KeyClaims.ROLE_PLATFORM_ADMIN, null, LIFETIME)
+                                .token());
                 LOG.info("wrote a platform admin key to " + s.adminKeyFile());
             }
         }
@@ -55,9 +55,11 @@ public final class Bootstrap {
             } else {
                 ObjectNode body = Json.object();
                 body.put("name", "dev stack user key").put("role", "user").put("expires_in_days", LIFETIME.toDays());
-                ObjectNode key = directory.createKey(s.devTenant(), body,
-                        new dev.agentvoicebox.platform.edge.EdgeIdentity(s.devTenant(), "", KeyClaims.ROLE_PLATFORM_ADMIN,
-                                "", "", KeyClaims.KIND_API_KEY));
+                ObjectNode key = directory.createKey(
+                        s.devTenant(),
+                        body,
+                        new dev.agentvoicebox.platform.edge.EdgeIdentity(
+                                s.devTenant(), "", KeyClaims.ROLE_PLATFORM_ADMIN, "", "", KeyClaims.KIND_API_KEY));
                 write(s.devKeyFile(), key.get("value").asText());
                 LOG.info("wrote the dev tenant's user key " + key.get("id").asText() + " to " + s.devKeyFile());
             }
@@ -67,7 +69,9 @@ public final class Bootstrap {
     /** Says so when a key file holds something these signing keys do not verify (an old opaque key). */
     private static void check(Tenants tenants, Path file) {
         try {
-            KeyVerifier.fromJwks(tenants.signingKeys().jwks().toString(), Revocations.redis(tenants.redis().shared()))
+            KeyVerifier.fromJwks(
+                            tenants.signingKeys().jwks().toString(),
+                            Revocations.redis(tenants.redis().shared()))
                     .verify(Files.readString(file).trim());
         } catch (InvalidKeyException e) {
             LOG.warning(file + " holds a key these signing keys do not accept (" + e.code()
@@ -81,7 +85,10 @@ public final class Bootstrap {
         try {
             Path dir = file.toAbsolutePath().getParent();
             Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, ".key", ".tmp",
+            Path tmp = Files.createTempFile(
+                    dir,
+                    ".key",
+                    ".tmp",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.writeString(tmp, token);
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);

@@ -1,5 +1,6 @@
 package dev.agentvoicebox.tenants;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -9,8 +10,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.zip.GZIPOutputStream;
-
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * An OPA bundle: a gzipped tar holding {@code /data.json} and {@code /.manifest}. The revision is
@@ -31,7 +30,7 @@ record Bundle(byte[] bytes, String revision) {
         try (GZIPOutputStream gzip = new GZIPOutputStream(out)) {
             entry(gzip, "/data.json", json);
             entry(gzip, "/.manifest", manifestBytes);
-            gzip.write(new byte[1024]);   // two zero blocks end a tar archive
+            gzip.write(new byte[1024]); // two zero blocks end a tar archive
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -50,7 +49,7 @@ record Bundle(byte[] bytes, String revision) {
         put(header, 108, 8, "0000000");
         put(header, 116, 8, "0000000");
         put(header, 124, 12, String.format("%011o", content.length));
-        put(header, 136, 12, "00000000000");   // mtime 0: the same state makes the same bytes
+        put(header, 136, 12, "00000000000"); // mtime 0: the same state makes the same bytes
         header[156] = '0';
         put(header, 257, 6, "ustar");
         put(header, 263, 2, "00");

@@ -18,7 +18,11 @@ final class ClientSecretsResource implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.post("/{tenant}/client_secrets", Http.handler((req, res, caller) -> Http.json(res, Status.OK_200,
-                directory.clientSecret(req.path().pathParameters().get("tenant"), Http.body(req), caller))));
+        rules.post(
+                "/{tenant}/client_secrets",
+                Http.handler((req, res, caller) -> Http.json(
+                        res,
+                        Status.OK_200,
+                        directory.clientSecret(req.path().pathParameters().get("tenant"), Http.body(req), caller))));
     }
 }

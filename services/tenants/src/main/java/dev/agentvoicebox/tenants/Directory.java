@@ -1,16 +1,14 @@
 package dev.agentvoicebox.tenants;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.platform.auth.KeyClaims;
+import dev.agentvoicebox.platform.edge.EdgeIdentity;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import dev.agentvoicebox.platform.auth.KeyClaims;
-import dev.agentvoicebox.platform.edge.EdgeIdentity;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** The rules of tenants, projects, keys and client secrets, over {@link Store} and {@link KeyIssuer}. */
 final class Directory {
@@ -18,8 +16,16 @@ final class Directory {
     static final Set<String> STATUSES = Set.of("active", "suspended");
     static final Set<String> MODALITIES = Set.of("text", "audio");
     static final Set<String> ROLES = Set.of("admin", "user", "readonly");
-    private static final Set<String> TENANT_FIELDS = Set.of("id", "name", "tier", "status", "allowed_voices",
-            "blocked_tools", "allowed_output_modalities", "allowed_hours_utc", "limit_overrides");
+    private static final Set<String> TENANT_FIELDS = Set.of(
+            "id",
+            "name",
+            "tier",
+            "status",
+            "allowed_voices",
+            "blocked_tools",
+            "allowed_output_modalities",
+            "allowed_hours_utc",
+            "limit_overrides");
     // What only a platform admin may change: a tenant admin must not lift its own limits.
     private static final Set<String> PLATFORM_FIELDS = Set.of("tier", "status", "limit_overrides");
 
@@ -72,8 +78,11 @@ final class Directory {
             throw ApiError.conflict("The tenant '" + id + "' already exists.");
         }
         ObjectNode project = Json.object();
-        project.put("id", DEFAULT_PROJECT).put("object", "project").put("name", "Default project")
-                .put("tenant", id).put("created_at", now());
+        project.put("id", DEFAULT_PROJECT)
+                .put("object", "project")
+                .put("name", "Default project")
+                .put("tenant", id)
+                .put("created_at", now());
         store.createProject(id, DEFAULT_PROJECT, project);
         return tenant;
     }
@@ -90,7 +99,8 @@ final class Directory {
         if (!caller.platformAdmin()) {
             for (String field : PLATFORM_FIELDS) {
                 if (body.has(field)) {
-                    throw ApiError.forbidden("platform_admin_only", "Only a platform admin can change '" + field + "'.");
+                    throw ApiError.forbidden(
+                            "platform_admin_only", "Only a platform admin can change '" + field + "'.");
                 }
             }
         }
@@ -118,7 +128,8 @@ final class Directory {
             tenant.set("blocked_tools", Fields.names(body.get("blocked_tools"), "blocked_tools", null));
         }
         if (body.has("allowed_output_modalities")) {
-            tenant.set("allowed_output_modalities",
+            tenant.set(
+                    "allowed_output_modalities",
                     Fields.names(body.get("allowed_output_modalities"), "allowed_output_modalities", MODALITIES));
         }
         if (body.has("allowed_hours_utc")) {
@@ -138,8 +149,10 @@ final class Directory {
             ObjectNode o = Fields.object(body.get("limit_overrides"), "limit_overrides");
             Fields.onlyKnown(o, Tiers.LIMITS);
             ObjectNode clean = Json.object();
-            o.properties().forEach(e -> clean.put(e.getKey(),
-                    Fields.integer(e.getValue(), "limit_overrides." + e.getKey(), 0, 1_000_000_000L)));
+            o.properties()
+                    .forEach(e -> clean.put(
+                            e.getKey(),
+                            Fields.integer(e.getValue(), "limit_overrides." + e.getKey(), 0, 1_000_000_000L)));
             tenant.set("limit_overrides", clean);
         }
     }
@@ -154,8 +167,11 @@ final class Directory {
         Fields.onlyKnown(body, Set.of("id", "name"));
         String id = Fields.id(body.get("id"), "id");
         ObjectNode project = Json.object();
-        project.put("id", id).put("object", "project").put("name", Fields.text(body.get("name"), "name", 200))
-                .put("tenant", tenant).put("created_at", now());
+        project.put("id", id)
+                .put("object", "project")
+                .put("name", Fields.text(body.get("name"), "name", 200))
+                .put("tenant", tenant)
+                .put("created_at", now());
         if (!store.createProject(tenant, id, project)) {
             throw ApiError.conflict("The project '" + id + "' already exists.");
         }
@@ -182,13 +198,21 @@ final class Directory {
             project(tenant, project);
         }
         long days = body.has("expires_in_days")
-                ? Fields.integer(body.get("expires_in_days"), "expires_in_days", 1, maxKeyLifetime.toDays()) : 90;
-        KeyIssuer.Issued issued = issuer.apiKey(tenant, project, role, t.path("tier").asText(), Duration.ofDays(days));
+                ? Fields.integer(body.get("expires_in_days"), "expires_in_days", 1, maxKeyLifetime.toDays())
+                : 90;
+        KeyIssuer.Issued issued =
+                issuer.apiKey(tenant, project, role, t.path("tier").asText(), Duration.ofDays(days));
         ObjectNode key = Json.object();
-        key.put("id", issued.id()).put("object", "api_key").put("name", name).put("tenant", tenant)
-                .put("project", project).put("role", role).put("tier", t.path("tier").asText());
+        key.put("id", issued.id())
+                .put("object", "api_key")
+                .put("name", name)
+                .put("tenant", tenant)
+                .put("project", project)
+                .put("role", role)
+                .put("tier", t.path("tier").asText());
         key.set("scopes", Json.MAPPER.valueToTree(KeyIssuer.SCOPES.get(role)));
-        key.put("created_at", issued.issuedAt().getEpochSecond()).put("expires_at", issued.expiresAt().getEpochSecond())
+        key.put("created_at", issued.issuedAt().getEpochSecond())
+                .put("expires_at", issued.expiresAt().getEpochSecond())
                 .putNull("revoked_at");
         store.saveKey(tenant, issued.id(), key);
         ObjectNode shown = key.deepCopy();
@@ -198,13 +222,19 @@ final class Directory {
 
     Store.Page keys(String tenant, int limit, String after, EdgeIdentity caller) {
         tenant(tenant);
-        return store.keys(tenant, limit, after, key -> caller.projectScope()
-                .map(p -> p.equals(key.path("project").asText(null))).orElse(true));
+        return store.keys(
+                tenant,
+                limit,
+                after,
+                key -> caller.projectScope()
+                        .map(p -> p.equals(key.path("project").asText(null)))
+                        .orElse(true));
     }
 
     ObjectNode key(String tenant, String id, EdgeIdentity caller) {
         ObjectNode key = store.key(tenant, id).orElseThrow(() -> ApiError.notFound("key", id));
-        if (caller.projectScope().isPresent() && !caller.projectScope().get().equals(key.path("project").asText(null))) {
+        if (caller.projectScope().isPresent()
+                && !caller.projectScope().get().equals(key.path("project").asText(null))) {
             throw ApiError.notFound("key", id);
         }
         return key;
@@ -249,8 +279,8 @@ final class Directory {
         if (parent == null) {
             throw ApiError.forbidden("no_parent_key", "Client secrets are minted with an API key.");
         }
-        KeyIssuer.Issued issued = issuer.clientSecret(tenant, caller.project(), t.path("tier").asText(), parent, session,
-                Duration.ofSeconds(ttl));
+        KeyIssuer.Issued issued = issuer.clientSecret(
+                tenant, caller.project(), t.path("tier").asText(), parent, session, Duration.ofSeconds(ttl));
         ObjectNode result = Json.object();
         result.put("id", issued.id());
         result.put("value", issued.token());
@@ -267,8 +297,14 @@ final class Directory {
         ObjectNode tenants = directory.putObject("tenants");
         for (ObjectNode t : store.allTenants()) {
             ObjectNode view = tenants.putObject(t.path("id").asText());
-            for (String field : List.of("tier", "status", "allowed_voices", "blocked_tools",
-                    "allowed_output_modalities", "allowed_hours_utc", "limit_overrides")) {
+            for (String field : List.of(
+                    "tier",
+                    "status",
+                    "allowed_voices",
+                    "blocked_tools",
+                    "allowed_output_modalities",
+                    "allowed_hours_utc",
+                    "limit_overrides")) {
                 view.set(field, t.get(field));
             }
         }

@@ -1,21 +1,19 @@
 package dev.agentvoicebox.tenants;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** Request field checks that answer with the OpenAI error codes clients already handle. */
 final class Fields {
     static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{1,62}");
     static final Pattern NAME_TOKEN = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
-    private Fields() {
-    }
+    private Fields() {}
 
     static void onlyKnown(ObjectNode body, Set<String> known) {
         body.fieldNames().forEachRemaining(name -> {
@@ -28,7 +26,9 @@ final class Fields {
     static String id(JsonNode value, String param) {
         String s = text(value, param, 63);
         if (!ID.matcher(s).matches()) {
-            throw ApiError.invalid(param, "'" + param + "' must be 2-63 characters of a-z, 0-9 and '-', starting with a letter or digit.");
+            throw ApiError.invalid(
+                    param,
+                    "'" + param + "' must be 2-63 characters of a-z, 0-9 and '-', starting with a letter or digit.");
         }
         return s;
     }
@@ -75,7 +75,8 @@ final class Fields {
             JsonNode item = value.get(i);
             String p = param + "[" + i + "]";
             if (!item.isTextual() || !NAME_TOKEN.matcher(item.asText()).matches()) {
-                throw ApiError.invalid(p, "'" + p + "' must be a name of 1-64 characters (A-Z, a-z, 0-9, '_', '.', '-').");
+                throw ApiError.invalid(
+                        p, "'" + p + "' must be a name of 1-64 characters (A-Z, a-z, 0-9, '_', '.', '-').");
             }
             if (allowed != null && !allowed.contains(item.asText())) {
                 throw ApiError.invalid(p, "'" + p + "' must be one of " + new java.util.TreeSet<>(allowed) + ".");

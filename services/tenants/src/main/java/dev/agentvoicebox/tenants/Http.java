@@ -1,23 +1,20 @@
 package dev.agentvoicebox.tenants;
 
-import java.util.List;
-
-import dev.agentvoicebox.platform.edge.EdgeIdentity;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.platform.edge.EdgeIdentity;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.util.List;
 
 /** What every handler needs: the edge identity, the JSON body, list pages, JSON answers. */
 final class Http {
-    private Http() {
-    }
+    private Http() {}
 
     @FunctionalInterface
     interface JsonHandler {
@@ -28,8 +25,13 @@ final class Http {
     static Handler handler(JsonHandler handler) {
         return (request, response) -> {
             try {
-                EdgeIdentity caller = EdgeIdentity.of(request).orElseThrow(() -> new ApiError(Status.UNAUTHORIZED_401,
-                        "invalid_request_error", "missing_identity", "The request was not authorized.", null));
+                EdgeIdentity caller = EdgeIdentity.of(request)
+                        .orElseThrow(() -> new ApiError(
+                                Status.UNAUTHORIZED_401,
+                                "invalid_request_error",
+                                "missing_identity",
+                                "The request was not authorized.",
+                                null));
                 handler.handle(request, response, caller);
             } catch (ApiError e) {
                 e.send(response);
@@ -49,8 +51,12 @@ final class Http {
         } catch (JsonProcessingException e) {
             // answered below
         }
-        throw new ApiError(Status.BAD_REQUEST_400, "invalid_request_error", "invalid_json",
-                "The request body must be a JSON object.", null);
+        throw new ApiError(
+                Status.BAD_REQUEST_400,
+                "invalid_request_error",
+                "invalid_json",
+                "The request body must be a JSON object.",
+                null);
     }
 
     static int limit(ServerRequest request) {
@@ -76,7 +82,8 @@ final class Http {
         list.put("object", "list");
         ArrayNode data = list.putArray("data");
         items.forEach(data::add);
-        list.put("first_id", items.isEmpty() ? null : items.getFirst().path("id").asText());
+        list.put(
+                "first_id", items.isEmpty() ? null : items.getFirst().path("id").asText());
         list.put("last_id", items.isEmpty() ? null : items.getLast().path("id").asText());
         list.put("has_more", hasMore);
         return list;

@@ -1,5 +1,9 @@
 package dev.agentvoicebox.tenants;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.nimbusds.jwt.JWTClaimsSet;
+import dev.agentvoicebox.platform.auth.KeyClaims;
+import dev.agentvoicebox.platform.auth.KeyVerifier;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -9,19 +13,17 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
-import dev.agentvoicebox.platform.auth.KeyClaims;
-import dev.agentvoicebox.platform.auth.KeyVerifier;
-
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.nimbusds.jwt.JWTClaimsSet;
-
 /** Mints API keys and {@code ek_} client secrets as JWTs signed by {@link SigningKeys}. */
 final class KeyIssuer {
     static final Map<String, List<String>> SCOPES = Map.of(
-            "admin", List.of("realtime", "sessions:read", "sessions:write", "keys:read", "keys:write", "projects:write"),
-            "user", List.of("realtime", "sessions:read", "sessions:write"),
-            "readonly", List.of("sessions:read", "keys:read"),
-            KeyClaims.ROLE_PLATFORM_ADMIN, List.of("*"));
+            "admin",
+            List.of("realtime", "sessions:read", "sessions:write", "keys:read", "keys:write", "projects:write"),
+            "user",
+            List.of("realtime", "sessions:read", "sessions:write"),
+            "readonly",
+            List.of("sessions:read", "keys:read"),
+            KeyClaims.ROLE_PLATFORM_ADMIN,
+            List.of("*"));
 
     private final SigningKeys keys;
     private final Clock clock;
@@ -32,8 +34,7 @@ final class KeyIssuer {
         this.clock = clock;
     }
 
-    record Issued(String id, String token, Instant issuedAt, Instant expiresAt) {
-    }
+    record Issued(String id, String token, Instant issuedAt, Instant expiresAt) {}
 
     String newId(String prefix) {
         byte[] b = new byte[12];
@@ -60,7 +61,8 @@ final class KeyIssuer {
     }
 
     /** A client secret: opens one realtime session as its parent key's tenant and project. */
-    Issued clientSecret(String tenant, String project, String tier, String parentJti, ObjectNode session, Duration ttl) {
+    Issued clientSecret(
+            String tenant, String project, String tier, String parentJti, ObjectNode session, Duration ttl) {
         String id = newId("eks_");
         Instant now = clock.instant();
         Instant exp = now.plus(ttl);

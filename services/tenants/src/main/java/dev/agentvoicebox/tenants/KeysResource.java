@@ -17,18 +17,35 @@ final class KeysResource implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.post("/{tenant}/keys", Http.handler((req, res, caller) -> Http.json(res, Status.CREATED_201,
-                        directory.createKey(req.path().pathParameters().get("tenant"), Http.body(req), caller))))
+        rules.post(
+                        "/{tenant}/keys",
+                        Http.handler((req, res, caller) -> Http.json(
+                                res,
+                                Status.CREATED_201,
+                                directory.createKey(
+                                        req.path().pathParameters().get("tenant"), Http.body(req), caller))))
                 .get("/{tenant}/keys", Http.handler((req, res, caller) -> {
-                    Store.Page page = directory.keys(req.path().pathParameters().get("tenant"), Http.limit(req),
-                            Http.after(req), caller);
+                    Store.Page page = directory.keys(
+                            req.path().pathParameters().get("tenant"), Http.limit(req), Http.after(req), caller);
                     Http.json(res, Status.OK_200, Http.list(page.items(), page.hasMore()));
                 }))
-                .get("/{tenant}/keys/{key}", Http.handler((req, res, caller) -> Http.json(res, Status.OK_200,
-                        directory.key(req.path().pathParameters().get("tenant"), req.path().pathParameters().get("key"),
-                                caller))))
-                .delete("/{tenant}/keys/{key}", Http.handler((req, res, caller) -> Http.json(res, Status.OK_200,
-                        directory.revokeKey(req.path().pathParameters().get("tenant"),
-                                req.path().pathParameters().get("key"), caller))));
+                .get(
+                        "/{tenant}/keys/{key}",
+                        Http.handler((req, res, caller) -> Http.json(
+                                res,
+                                Status.OK_200,
+                                directory.key(
+                                        req.path().pathParameters().get("tenant"),
+                                        req.path().pathParameters().get("key"),
+                                        caller))))
+                .delete(
+                        "/{tenant}/keys/{key}",
+                        Http.handler((req, res, caller) -> Http.json(
+                                res,
+                                Status.OK_200,
+                                directory.revokeKey(
+                                        req.path().pathParameters().get("tenant"),
+                                        req.path().pathParameters().get("key"),
+                                        caller))));
     }
 }

@@ -21,20 +21,22 @@ final class PublicResource implements HttpService {
     @Override
     public void routing(HttpRules rules) {
         rules.get("/.well-known/jwks.json", (req, res) -> {
-            res.header(HeaderValues.CONTENT_TYPE_JSON);
-            res.header(HeaderNames.CACHE_CONTROL, "max-age=300");
-            res.send(tenants.signingKeys().jwks().toString());
-        }).get("/bundles/tenants.tar.gz", (req, res) -> {
-            Bundle bundle = tenants.bundle();
-            res.header(HeaderNames.ETAG, bundle.etag());
-            String ifNoneMatch = req.headers().first(HeaderNames.IF_NONE_MATCH).orElse("");
-            if (ifNoneMatch.equals(bundle.etag()) || ifNoneMatch.equals(bundle.revision())) {
-                res.status(Status.NOT_MODIFIED_304);
-                res.send();
-                return;
-            }
-            res.header(HeaderNames.CONTENT_TYPE, "application/gzip");
-            res.send(bundle.bytes());
-        });
+                    res.header(HeaderValues.CONTENT_TYPE_JSON);
+                    res.header(HeaderNames.CACHE_CONTROL, "max-age=300");
+                    res.send(tenants.signingKeys().jwks().toString());
+                })
+                .get("/bundles/tenants.tar.gz", (req, res) -> {
+                    Bundle bundle = tenants.bundle();
+                    res.header(HeaderNames.ETAG, bundle.etag());
+                    String ifNoneMatch =
+                            req.headers().first(HeaderNames.IF_NONE_MATCH).orElse("");
+                    if (ifNoneMatch.equals(bundle.etag()) || ifNoneMatch.equals(bundle.revision())) {
+                        res.status(Status.NOT_MODIFIED_304);
+                        res.send();
+                        return;
+                    }
+                    res.header(HeaderNames.CONTENT_TYPE, "application/gzip");
+                    res.send(bundle.bytes());
+                });
     }
 }

@@ -1,5 +1,20 @@
 package dev.agentvoicebox.tenants;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.KeyUse;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -17,22 +32,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.JOSEObjectType;
-import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.ECDSASigner;
-import com.nimbusds.jose.jwk.Curve;
-import com.nimbusds.jose.jwk.ECKey;
-import com.nimbusds.jose.jwk.JWK;
-import com.nimbusds.jose.jwk.JWKSet;
-import com.nimbusds.jose.jwk.KeyUse;
-import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 
 /**
  * The ES256 keys that sign API keys and client secrets, one file per key in a private directory
@@ -72,7 +71,8 @@ final class SigningKeys {
             }
             List<Entry> loaded = new ArrayList<>();
             try (Stream<Path> files = Files.list(dir)) {
-                for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".json")).toList()) {
+                for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".json"))
+                        .toList()) {
                     loaded.add(read(file));
                 }
             }
@@ -103,8 +103,11 @@ final class SigningKeys {
         Instant now = clock.instant();
         try {
             String kid = "sk_" + now.getEpochSecond() + "_" + HexFormat.of().formatHex(bytes(4));
-            ECKey key = new ECKeyGenerator(Curve.P_256).keyID(kid).algorithm(JWSAlgorithm.ES256)
-                    .keyUse(KeyUse.SIGNATURE).generate();
+            ECKey key = new ECKeyGenerator(Curve.P_256)
+                    .keyID(kid)
+                    .algorithm(JWSAlgorithm.ES256)
+                    .keyUse(KeyUse.SIGNATURE)
+                    .generate();
             List<Entry> next = new ArrayList<>();
             for (Entry e : keys) {
                 Entry retired = e.retiredAt == null ? new Entry(e.key, e.createdAt, now) : e;
@@ -115,7 +118,8 @@ final class SigningKeys {
             write(fresh);
             next.add(fresh);
             keys = List.copyOf(next);
-            LOG.info("signing key rotated: " + kid + " is active, " + (next.size() - 1) + " retired key(s) still in the JWKS");
+            LOG.info("signing key rotated: " + kid + " is active, " + (next.size() - 1)
+                    + " retired key(s) still in the JWKS");
             return kid;
         } catch (JOSEException e) {
             throw new IllegalStateException("cannot generate an ES256 key", e);
@@ -127,8 +131,12 @@ final class SigningKeys {
     String sign(JWTClaimsSet claims) {
         Entry active = active();
         try {
-            SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(active.key.getKeyID())
-                    .type(JOSEObjectType.JWT).build(), claims);
+            SignedJWT jwt = new SignedJWT(
+                    new JWSHeader.Builder(JWSAlgorithm.ES256)
+                            .keyID(active.key.getKeyID())
+                            .type(JOSEObjectType.JWT)
+                            .build(),
+                    claims);
             jwt.sign(new ECDSASigner(active.key));
             return jwt.serialize();
         } catch (JOSEException e) {
@@ -147,7 +155,10 @@ final class SigningKeys {
     }
 
     private Entry active() {
-        return keys.stream().filter(e -> e.retiredAt == null).reduce((a, b) -> b).orElse(null);
+        return keys.stream()
+                .filter(e -> e.retiredAt == null)
+                .reduce((a, b) -> b)
+                .orElse(null);
     }
 
     private byte[] bytes(int n) {
@@ -167,8 +178,11 @@ final class SigningKeys {
         if (e.retiredAt != null) {
             json.put("retired_at", e.retiredAt.getEpochSecond());
         }
-        Path tmp = Files.createTempFile(dir, ".key", ".tmp", PosixFilePermissions.asFileAttribute(
-                PosixFilePermissions.fromString("rw-------")));
+        Path tmp = Files.createTempFile(
+                dir,
+                ".key",
+                ".tmp",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(tmp, Json.write(json));
         Files.move(tmp, file(e.key.getKeyID()), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
@@ -180,13 +194,14 @@ final class SigningKeys {
             if (!key.isPrivate()) {
                 throw new IOException(file + " holds no private key");
             }
-            Instant retired = json.hasNonNull("retired_at") ? Instant.ofEpochSecond(json.get("retired_at").asLong()) : null;
+            Instant retired = json.hasNonNull("retired_at")
+                    ? Instant.ofEpochSecond(json.get("retired_at").asLong())
+                    : null;
             return new Entry(key, Instant.ofEpochSecond(json.path("created_at").asLong()), retired);
         } catch (ParseException e) {
             throw new IOException(file + " is not a signing key file", e);
         }
     }
 
-    private record Entry(ECKey key, Instant createdAt, Instant retiredAt) {
-    }
+    private record Entry(ECKey key, Instant createdAt, Instant retiredAt) {}
 }

@@ -1,19 +1,17 @@
 package dev.agentvoicebox.tenants;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.platform.auth.Revocations;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
-
-import dev.agentvoicebox.platform.auth.Revocations;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * Tenants, projects and key records in Redis. Lists are sorted sets scored 0 and read with
@@ -103,7 +101,10 @@ final class Store {
     }
 
     Page keys(String tenant, int limit, String after, java.util.function.Predicate<ObjectNode> visible) {
-        return page("avb:tenant:{" + tenant + "}:keys", limit, after,
+        return page(
+                "avb:tenant:{" + tenant + "}:keys",
+                limit,
+                after,
                 id -> key(tenant, id).filter(visible));
     }
 
@@ -126,8 +127,11 @@ final class Store {
     }
 
     /** Ids after {@code after}, up to {@code limit}, plus whether more follow. */
-    private Page page(String zset, int limit, String after, java.util.function.Function<String, Optional<ObjectNode>> load) {
-        Range<String> range = after == null ? Range.unbounded() : Range.from(Range.Boundary.excluding(after), Range.Boundary.unbounded());
+    private Page page(
+            String zset, int limit, String after, java.util.function.Function<String, Optional<ObjectNode>> load) {
+        Range<String> range = after == null
+                ? Range.unbounded()
+                : Range.from(Range.Boundary.excluding(after), Range.Boundary.unbounded());
         List<ObjectNode> items = new ArrayList<>();
         String cursor = after;
         boolean more = false;
@@ -163,6 +167,5 @@ final class Store {
         }
     }
 
-    record Page(List<ObjectNode> items, boolean hasMore) {
-    }
+    record Page(List<ObjectNode> items, boolean hasMore) {}
 }

@@ -1,12 +1,10 @@
 package dev.agentvoicebox.tenants;
 
-import java.time.Clock;
-
 import dev.agentvoicebox.platform.RedisConnections;
 import dev.agentvoicebox.platform.Servers;
 import dev.agentvoicebox.platform.edge.EdgeAuthz;
-
 import io.helidon.webserver.WebServer;
+import java.time.Clock;
 
 /** The tenants service's object graph: what {@link Main} builds, and what tests (its own and the gateway's) start on a free port. */
 public final class Tenants implements AutoCloseable {
@@ -21,11 +19,12 @@ public final class Tenants implements AutoCloseable {
         this.settings = settings;
         this.edge = edge;
         Tiers tiers = Tiers.load(settings.tiersFile());
-        this.signingKeys = new SigningKeys(settings.signingKeysDir(), settings.rotation(), settings.maxKeyLifetime(), clock)
+        this.signingKeys = new SigningKeys(
+                        settings.signingKeysDir(), settings.rotation(), settings.maxKeyLifetime(), clock)
                 .open();
         this.redis = new RedisConnections(settings.redisUrl());
-        this.directory = new Directory(new Store(redis.shared()), new KeyIssuer(signingKeys, clock), tiers,
-                settings.maxKeyLifetime(), clock);
+        this.directory = new Directory(
+                new Store(redis.shared()), new KeyIssuer(signingKeys, clock), tiers, settings.maxKeyLifetime(), clock);
     }
 
     public Tenants start() {

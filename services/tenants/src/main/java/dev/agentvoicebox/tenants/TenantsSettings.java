@@ -1,9 +1,8 @@
 package dev.agentvoicebox.tenants;
 
+import dev.agentvoicebox.platform.Settings;
 import java.nio.file.Path;
 import java.time.Duration;
-
-import dev.agentvoicebox.platform.Settings;
 
 /** The tenants service's settings, each from its {@code AVB_*} variable or {@code app.*} in application.yaml. */
 public record TenantsSettings(
@@ -31,8 +30,12 @@ public record TenantsSettings(
                 Duration.ofDays(s.getLong("AVB_SIGNING_KEY_ROTATION_DAYS", "app.signing-keys.rotation-days", 30)),
                 Duration.ofDays(s.getLong("AVB_KEY_MAX_DAYS", "app.keys.max-days", 365)),
                 Path.of(s.get("AVB_TIERS_FILE", "app.tiers-file", "policies/data/avb/tiers/data.json")),
-                s.find("AVB_ADMIN_API_KEY_FILE", "app.bootstrap.admin-key-file").map(Path::of).orElse(null),
-                s.find("AVB_DEV_API_KEY_FILE", "app.bootstrap.dev-key-file").map(Path::of).orElse(null),
+                s.find("AVB_ADMIN_API_KEY_FILE", "app.bootstrap.admin-key-file")
+                        .map(Path::of)
+                        .orElse(null),
+                s.find("AVB_DEV_API_KEY_FILE", "app.bootstrap.dev-key-file")
+                        .map(Path::of)
+                        .orElse(null),
                 s.get("AVB_DEV_TENANT", "app.bootstrap.dev-tenant", "dev"));
     }
 

@@ -1,5 +1,6 @@
 package dev.agentvoicebox.tenants;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -7,15 +8,13 @@ import java.nio.file.Path;
 import java.util.Set;
 import java.util.TreeSet;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 /**
  * The tier catalogue: the same {@code policies/data/avb/tiers/data.json} the policy bundle carries,
  * so a tenant can only be put on a tier the policy knows.
  */
 record Tiers(ObjectNode catalogue) {
-    static final Set<String> LIMITS = Set.of("responses_per_minute", "tokens_per_minute", "concurrent_sessions",
-            "audio_minutes_per_day");
+    static final Set<String> LIMITS =
+            Set.of("responses_per_minute", "tokens_per_minute", "concurrent_sessions", "audio_minutes_per_day");
 
     static Tiers load(Path file) {
         try {
@@ -24,7 +23,8 @@ record Tiers(ObjectNode catalogue) {
                     Set<String> names = new TreeSet<>();
                     e.getValue().path("limits").fieldNames().forEachRemaining(names::add);
                     if (!names.equals(new TreeSet<>(LIMITS))) {
-                        throw new IllegalStateException("tier " + e.getKey() + " in " + file + " must define exactly " + LIMITS);
+                        throw new IllegalStateException(
+                                "tier " + e.getKey() + " in " + file + " must define exactly " + LIMITS);
                     }
                 });
                 return new Tiers(tiers);

@@ -5,6 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.platform.edge.EdgeAuthz;
+import dev.agentvoicebox.platform.edge.EdgeDecision;
+import dev.agentvoicebox.platform.policy.SessionDecision;
+import dev.agentvoicebox.platform.policy.SessionPolicy;
+import dev.agentvoicebox.platform.testing.OpaServer;
+import dev.agentvoicebox.platform.testing.RedisServer;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,21 +26,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
-
-import org.threeten.extra.MutableClock;
-
-import dev.agentvoicebox.platform.edge.EdgeAuthz;
-import dev.agentvoicebox.platform.edge.EdgeDecision;
-import dev.agentvoicebox.platform.policy.SessionDecision;
-import dev.agentvoicebox.platform.policy.SessionPolicy;
-import dev.agentvoicebox.platform.testing.OpaServer;
-import dev.agentvoicebox.platform.testing.RedisServer;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.threeten.extra.MutableClock;
 
 /**
  * The real OPA Envoy binary with the real policies, its data bundle polled from a running tenants
@@ -98,15 +95,21 @@ class EdgePolicyIntegrationTest {
     }
 
     static String createKey(String tenant, String role, String project) {
-        String body = project == null ? "{\"role\": \"" + role + "\"}" : "{\"role\": \"" + role + "\", \"project\": \"" + project + "\"}";
+        String body = project == null
+                ? "{\"role\": \"" + role + "\"}"
+                : "{\"role\": \"" + role + "\", \"project\": \"" + project + "\"}";
         var r = call("POST", "/v1/tenants/" + tenant + "/keys", body, adminKey, Map.of());
         assertEquals(201, r.status(), r.body());
         return r.json().get("value").asText();
     }
 
     static void createTenant(String id, String tier) throws InterruptedException {
-        var r = call("POST", "/v1/tenants", "{\"id\": \"" + id + "\", \"name\": \"" + id + "\", \"tier\": \"" + tier + "\"}",
-                adminKey, Map.of());
+        var r = call(
+                "POST",
+                "/v1/tenants",
+                "{\"id\": \"" + id + "\", \"name\": \"" + id + "\", \"tier\": \"" + tier + "\"}",
+                adminKey,
+                Map.of());
         assertEquals(201, r.status(), r.body());
         String key = createKey(id, "user", null);
         EdgeDecision d = eventually(() -> edge.check("GET", "/v1/realtime", bearer(key)), EdgeDecision::allowed);
@@ -124,9 +127,12 @@ class EdgePolicyIntegrationTest {
         assertEquals("user", d.identity().role());
         assertEquals("enterprise", d.identity().tier());
         assertEquals("api_key", d.identity().kind());
-        assertTrue(d.removedHeaders().containsAll(List.of("x-avb-tenant", "x-avb-role")), d.removedHeaders().toString());
+        assertTrue(
+                d.removedHeaders().containsAll(List.of("x-avb-tenant", "x-avb-role")),
+                d.removedHeaders().toString());
         Golden.check("realtime-upgrade", opa, "golden=upgrade");
-        assertFalse(opa.logText().contains(devKey.substring(devKey.lastIndexOf('.') + 1)),
+        assertFalse(
+                opa.logText().contains(devKey.substring(devKey.lastIndexOf('.') + 1)),
                 "the decision log masks the key");
         assertTrue(opa.logText().contains("\"erased\""), "OPA reports what it masked");
     }
@@ -135,11 +141,13 @@ class EdgePolicyIntegrationTest {
     void denialsCarryStatusAndJsonBody() throws Exception {
         EdgeDecision none = edge.check("GET", "/v1/realtime", Map.of());
         assertEquals(401, none.status());
-        assertEquals("missing_api_key", Json.parse(none.body()).at("/error/code").asText());
+        assertEquals(
+                "missing_api_key", Json.parse(none.body()).at("/error/code").asText());
         assertEquals("Bearer", none.responseHeaders().get("www-authenticate"));
         EdgeDecision garbage = edge.check("GET", "/v1/realtime?golden=garbage", bearer("sk-avb-dev-0123"));
         assertEquals(401, garbage.status());
-        assertEquals("invalid_api_key", Json.parse(garbage.body()).at("/error/code").asText());
+        assertEquals(
+                "invalid_api_key", Json.parse(garbage.body()).at("/error/code").asText());
         Golden.check("garbage-key", opa, "golden=garbage");
     }
 
@@ -149,31 +157,48 @@ class EdgePolicyIntegrationTest {
         createTenant("globex", "free");
         String acmeAdmin = createKey("acme", "admin", null);
         String acmeReadonly = createKey("acme", "readonly", null);
-        eventually(() -> call("GET", "/v1/tenants/acme/keys", null, acmeAdmin, Map.of()).status(), s -> s == 200);
+        eventually(
+                () -> call("GET", "/v1/tenants/acme/keys", null, acmeAdmin, Map.of())
+                        .status(),
+                s -> s == 200);
 
         // cross-tenant reads refused, own reads served
         var cross = call("GET", "/v1/tenants/globex/keys", null, acmeAdmin, Map.of());
         assertEquals(403, cross.status());
         assertEquals("cross_tenant", cross.json().at("/error/code").asText());
-        assertEquals(200, call("GET", "/v1/tenants/acme/keys", null, acmeReadonly, Map.of()).status());
+        assertEquals(
+                200,
+                call("GET", "/v1/tenants/acme/keys", null, acmeReadonly, Map.of())
+                        .status());
 
         // spoofed identity headers are ignored: the policy's answer is what the service sees
-        var spoofed = call("GET", "/v1/tenants", null, acmeAdmin, Map.of("x-avb-role", "platform_admin", "x-avb-tenant", "globex"));
+        var spoofed = call(
+                "GET",
+                "/v1/tenants",
+                null,
+                acmeAdmin,
+                Map.of("x-avb-role", "platform_admin", "x-avb-tenant", "globex"));
         assertEquals(403, spoofed.status());
         assertEquals("insufficient_role", spoofed.json().at("/error/code").asText());
-        var patch = call("PATCH", "/v1/tenants/acme", "{\"status\": \"suspended\"}", acmeAdmin,
+        var patch = call(
+                "PATCH",
+                "/v1/tenants/acme",
+                "{\"status\": \"suspended\"}",
+                acmeAdmin,
                 Map.of("x-avb-role", "platform_admin"));
         assertEquals(403, patch.status(), "a tenant admin cannot suspend itself by claiming platform_admin");
 
         // readonly cannot open a realtime session
         EdgeDecision ro = edge.check("GET", "/v1/realtime", bearer(acmeReadonly));
         assertEquals(403, ro.status());
-        assertEquals("insufficient_role", Json.parse(ro.body()).at("/error/code").asText());
+        assertEquals(
+                "insufficient_role", Json.parse(ro.body()).at("/error/code").asText());
 
         // no key at all
         assertEquals(401, call("GET", "/v1/tenants/acme", null, null, Map.of()).status());
         // the open routes stay open
-        assertEquals(200, call("GET", "/.well-known/jwks.json", null, null, Map.of()).status());
+        assertEquals(
+                200, call("GET", "/.well-known/jwks.json", null, null, Map.of()).status());
     }
 
     @Test
@@ -181,10 +206,20 @@ class EdgePolicyIntegrationTest {
         createTenant("revco", "pro");
         var created = call("POST", "/v1/tenants/revco/keys", "{\"role\": \"user\"}", adminKey, Map.of());
         String key = created.json().get("value").asText();
-        assertTrue(eventually(() -> edge.check("GET", "/v1/realtime", bearer(key)), EdgeDecision::allowed).allowed());
-        assertEquals(200, call("DELETE", "/v1/tenants/revco/keys/" + created.json().get("id").asText(), null, adminKey,
-                Map.of()).status());
-        EdgeDecision d = eventually(() -> edge.check("GET", "/v1/realtime?golden=revoked", bearer(key)), x -> !x.allowed());
+        assertTrue(eventually(() -> edge.check("GET", "/v1/realtime", bearer(key)), EdgeDecision::allowed)
+                .allowed());
+        assertEquals(
+                200,
+                call(
+                                "DELETE",
+                                "/v1/tenants/revco/keys/"
+                                        + created.json().get("id").asText(),
+                                null,
+                                adminKey,
+                                Map.of())
+                        .status());
+        EdgeDecision d =
+                eventually(() -> edge.check("GET", "/v1/realtime?golden=revoked", bearer(key)), x -> !x.allowed());
         assertEquals(401, d.status());
         assertEquals("revoked_api_key", Json.parse(d.body()).at("/error/code").asText());
     }
@@ -194,8 +229,12 @@ class EdgePolicyIntegrationTest {
         createTenant("susp", "pro");
         String key = createKey("susp", "user", null);
         MutableClock clock = MutableClock.of(Instant.now(), ZoneOffset.UTC);
-        SessionPolicy policy = new SessionPolicy(URI.create("http://127.0.0.1:" + opa.restPort), HttpClient.newHttpClient(),
-                Duration.ofSeconds(60), Duration.ofSeconds(5), clock);
+        SessionPolicy policy = new SessionPolicy(
+                URI.create("http://127.0.0.1:" + opa.restPort),
+                HttpClient.newHttpClient(),
+                Duration.ofSeconds(60),
+                Duration.ofSeconds(5),
+                clock);
         SessionDecision first = policy.decide("susp", "");
         assertTrue(first.allowed());
         assertEquals("pro", first.tier());
@@ -207,10 +246,14 @@ class EdgePolicyIntegrationTest {
 
         ObjectNode patch = Json.object();
         patch.put("status", "suspended");
-        assertEquals(200, call("PATCH", "/v1/tenants/susp", patch.toString(), adminKey, Map.of()).status());
+        assertEquals(
+                200,
+                call("PATCH", "/v1/tenants/susp", patch.toString(), adminKey, Map.of())
+                        .status());
         EdgeDecision refused = eventually(() -> edge.check("GET", "/v1/realtime", bearer(key)), d -> !d.allowed());
         assertEquals(403, refused.status());
-        assertEquals("tenant_suspended", Json.parse(refused.body()).at("/error/code").asText());
+        assertEquals(
+                "tenant_suspended", Json.parse(refused.body()).at("/error/code").asText());
 
         // Within the revision-check interval the cached (stale) decision is still served...
         clock.add(Duration.ofSeconds(2));
@@ -227,19 +270,31 @@ class EdgePolicyIntegrationTest {
     @Test
     void sessionDecisionAppliesTenantRestrictions() throws Exception {
         createTenant("narrow", "pro");
-        assertEquals(200, call("PATCH", "/v1/tenants/narrow", """
-                {"allowed_voices": ["marin"], "blocked_tools": ["delete_account"], "limit_overrides": {"responses_per_minute": 5}}""",
-                adminKey, Map.of()).status());
-        SessionPolicy policy = new SessionPolicy(URI.create("http://127.0.0.1:" + opa.restPort), HttpClient.newHttpClient(),
-                Duration.ofSeconds(60), Duration.ofSeconds(5), Clock.systemUTC());
-        SessionDecision d = eventually(() -> {
-            try {
-                return new SessionPolicy(URI.create("http://127.0.0.1:" + opa.restPort), HttpClient.newHttpClient(),
-                        Duration.ofSeconds(60), Duration.ofSeconds(5), Clock.systemUTC()).decide("narrow", "");
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }, x -> x.voices().equals(List.of("marin")));
+        assertEquals(
+                200,
+                call("PATCH", "/v1/tenants/narrow", """
+                {"allowed_voices": ["marin"], "blocked_tools": ["delete_account"], "limit_overrides": {"responses_per_minute": 5}}""", adminKey, Map.of()).status());
+        SessionPolicy policy = new SessionPolicy(
+                URI.create("http://127.0.0.1:" + opa.restPort),
+                HttpClient.newHttpClient(),
+                Duration.ofSeconds(60),
+                Duration.ofSeconds(5),
+                Clock.systemUTC());
+        SessionDecision d = eventually(
+                () -> {
+                    try {
+                        return new SessionPolicy(
+                                        URI.create("http://127.0.0.1:" + opa.restPort),
+                                        HttpClient.newHttpClient(),
+                                        Duration.ofSeconds(60),
+                                        Duration.ofSeconds(5),
+                                        Clock.systemUTC())
+                                .decide("narrow", "");
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                },
+                x -> x.voices().equals(List.of("marin")));
         assertEquals(List.of("marin"), d.voices());
         assertFalse(d.voiceAllowed("alloy"));
         assertFalse(d.toolAllowed("delete_account"));
@@ -275,15 +330,20 @@ class EdgePolicyIntegrationTest {
             golden.set("input", input);
             golden.put("allowed", entry.at("/result/allowed").asBoolean());
             Path file = TestStack.REPO.resolve("services/tenants/src/test/resources/golden/" + name + ".json");
-            String actual = Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(
-                    Json.MAPPER.treeToValue(golden, Object.class)) + "\n";
+            String actual = Json.MAPPER
+                            .writerWithDefaultPrettyPrinter()
+                            .writeValueAsString(Json.MAPPER.treeToValue(golden, Object.class))
+                    + "\n";
             if (Boolean.getBoolean("avb.golden.update")) {
                 Files.createDirectories(file.getParent());
                 Files.writeString(file, actual);
             }
             assertTrue(Files.exists(file), file + " missing: run with -Davb.golden.update=true");
-            assertEquals(Json.parse(Files.readString(file)), Json.parse(actual),
-                    "the plugin's input for " + name + " changed shape (re-capture with -Davb.golden.update=true after review)");
+            assertEquals(
+                    Json.parse(Files.readString(file)),
+                    Json.parse(actual),
+                    "the plugin's input for " + name
+                            + " changed shape (re-capture with -Davb.golden.update=true after review)");
         }
     }
 }

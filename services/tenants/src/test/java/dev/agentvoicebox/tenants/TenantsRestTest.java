@@ -7,6 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentvoicebox.platform.auth.InvalidKeyException;
+import dev.agentvoicebox.platform.auth.KeyClaims;
+import dev.agentvoicebox.platform.auth.KeyVerifier;
+import dev.agentvoicebox.platform.auth.Revocations;
+import dev.agentvoicebox.platform.edge.EdgeAuthz;
+import dev.agentvoicebox.platform.testing.RedisServer;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,15 +26,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
-
-import dev.agentvoicebox.platform.auth.InvalidKeyException;
-import dev.agentvoicebox.platform.auth.KeyClaims;
-import dev.agentvoicebox.platform.auth.KeyVerifier;
-import dev.agentvoicebox.platform.auth.Revocations;
-import dev.agentvoicebox.platform.edge.EdgeAuthz;
-import dev.agentvoicebox.platform.testing.RedisServer;
-
-import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,8 +39,8 @@ class TenantsRestTest {
     static final Map<String, String> PLATFORM = Map.of("x-avb-role", "platform_admin", "x-avb-key-id", "pak_test");
 
     static Map<String, String> as(String tenant, String role, String project) {
-        Map<String, String> h = new HashMap<>(Map.of("x-avb-tenant", tenant, "x-avb-role", role, "x-avb-key-id", "key_caller",
-                "x-avb-key-kind", "api_key"));
+        Map<String, String> h = new HashMap<>(Map.of(
+                "x-avb-tenant", tenant, "x-avb-role", role, "x-avb-key-id", "key_caller", "x-avb-key-kind", "api_key"));
         if (project != null) {
             h.put("x-avb-project", project);
         }
@@ -76,20 +74,30 @@ class TenantsRestTest {
         assertEquals(201, created.status(), created.body());
         assertEquals("tenant", created.json().get("object").asText());
         assertEquals("active", created.json().get("status").asText());
-        assertEquals(3, created.json().at("/limit_overrides/concurrent_sessions").asInt());
+        assertEquals(
+                3, created.json().at("/limit_overrides/concurrent_sessions").asInt());
 
-        assertEquals(409, call("POST", "/v1/tenants", "{\"id\":\"acme\",\"name\":\"x\",\"tier\":\"pro\"}", PLATFORM).status());
+        assertEquals(
+                409,
+                call("POST", "/v1/tenants", "{\"id\":\"acme\",\"name\":\"x\",\"tier\":\"pro\"}", PLATFORM)
+                        .status());
 
         var got = call("GET", "/v1/tenants/acme", null, as("acme", "readonly", null));
         assertEquals(200, got.status());
         assertEquals("Acme Corp", got.json().get("name").asText());
 
-        var renamed = call("PATCH", "/v1/tenants/acme", "{\"name\": \"Acme\", \"allowed_voices\": [\"marin\"]}",
+        var renamed = call(
+                "PATCH",
+                "/v1/tenants/acme",
+                "{\"name\": \"Acme\", \"allowed_voices\": [\"marin\"]}",
                 as("acme", "admin", null));
         assertEquals(200, renamed.status(), renamed.body());
         assertEquals("Acme", renamed.json().get("name").asText());
 
-        var lifted = call("PATCH", "/v1/tenants/acme", "{\"limit_overrides\": {\"concurrent_sessions\": 1000}}",
+        var lifted = call(
+                "PATCH",
+                "/v1/tenants/acme",
+                "{\"limit_overrides\": {\"concurrent_sessions\": 1000}}",
                 as("acme", "admin", null));
         assertEquals(403, lifted.status());
         assertEquals("platform_admin_only", lifted.json().at("/error/code").asText());
@@ -113,19 +121,35 @@ class TenantsRestTest {
         assertEquals("tier", tier.json().at("/error/param").asText());
 
         var missing = call("POST", "/v1/tenants", "{\"id\": \"t1\", \"tier\": \"pro\"}", PLATFORM);
-        assertEquals("missing_required_parameter", missing.json().at("/error/code").asText());
+        assertEquals(
+                "missing_required_parameter", missing.json().at("/error/code").asText());
         assertEquals("name", missing.json().at("/error/param").asText());
 
-        var unknown = call("POST", "/v1/tenants", "{\"id\": \"t1\", \"name\": \"x\", \"tier\": \"pro\", \"colour\": 1}", PLATFORM);
+        var unknown = call(
+                "POST", "/v1/tenants", "{\"id\": \"t1\", \"name\": \"x\", \"tier\": \"pro\", \"colour\": 1}", PLATFORM);
         assertEquals("unknown_parameter", unknown.json().at("/error/code").asText());
 
-        var hours = call("POST", "/v1/tenants", "{\"id\": \"t1\", \"name\": \"x\", \"tier\": \"pro\", \"allowed_hours_utc\": {\"start\": 25, \"end\": 3}}", PLATFORM);
+        var hours = call(
+                "POST",
+                "/v1/tenants",
+                "{\"id\": \"t1\", \"name\": \"x\", \"tier\": \"pro\", \"allowed_hours_utc\": {\"start\": 25, \"end\": 3}}",
+                PLATFORM);
         assertEquals("allowed_hours_utc.start", hours.json().at("/error/param").asText());
 
-        var modality = call("POST", "/v1/tenants", "{\"id\": \"t1\", \"name\": \"x\", \"tier\": \"pro\", \"allowed_output_modalities\": [\"video\"]}", PLATFORM);
-        assertEquals("allowed_output_modalities[0]", modality.json().at("/error/param").asText());
+        var modality = call(
+                "POST",
+                "/v1/tenants",
+                "{\"id\": \"t1\", \"name\": \"x\", \"tier\": \"pro\", \"allowed_output_modalities\": [\"video\"]}",
+                PLATFORM);
+        assertEquals(
+                "allowed_output_modalities[0]",
+                modality.json().at("/error/param").asText());
 
-        var limit = call("POST", "/v1/tenants", "{\"id\": \"t1\", \"name\": \"x\", \"tier\": \"pro\", \"limit_overrides\": {\"bananas\": 1}}", PLATFORM);
+        var limit = call(
+                "POST",
+                "/v1/tenants",
+                "{\"id\": \"t1\", \"name\": \"x\", \"tier\": \"pro\", \"limit_overrides\": {\"bananas\": 1}}",
+                PLATFORM);
         assertEquals("unknown_parameter", limit.json().at("/error/code").asText());
 
         var json = call("POST", "/v1/tenants", "[1,2", PLATFORM);
@@ -146,11 +170,17 @@ class TenantsRestTest {
     @Test
     void paginationInTheOpenAiListStyle() {
         for (int i = 0; i < 7; i++) {
-            assertEquals(201, call("POST", "/v1/tenants", "{\"id\": \"page-" + i + "\", \"name\": \"p\", \"tier\": \"free\"}",
-                    PLATFORM).status());
+            assertEquals(
+                    201,
+                    call(
+                                    "POST",
+                                    "/v1/tenants",
+                                    "{\"id\": \"page-" + i + "\", \"name\": \"p\", \"tier\": \"free\"}",
+                                    PLATFORM)
+                            .status());
         }
         List<String> seen = new ArrayList<>();
-        String after = "page-";   // ids sort after this prefix and before "page-:"
+        String after = "page-"; // ids sort after this prefix and before "page-:"
         boolean more = true;
         int pages = 0;
         while (more) {
@@ -176,13 +206,17 @@ class TenantsRestTest {
     @Test
     void keysAreShownOnceVerifyAndRevoke() throws Exception {
         call("POST", "/v1/tenants", "{\"id\": \"keyco\", \"name\": \"Key Co\", \"tier\": \"free\"}", PLATFORM);
-        var created = call("POST", "/v1/tenants/keyco/keys", "{\"name\": \"app\", \"role\": \"user\", \"expires_in_days\": 7}",
+        var created = call(
+                "POST",
+                "/v1/tenants/keyco/keys",
+                "{\"name\": \"app\", \"role\": \"user\", \"expires_in_days\": 7}",
                 as("keyco", "admin", null));
         assertEquals(201, created.status(), created.body());
         String token = created.json().get("value").asText();
         String id = created.json().get("id").asText();
 
-        KeyVerifier verifier = KeyVerifier.fromJwks(call("GET", "/.well-known/jwks.json", null, Map.of()).body(),
+        KeyVerifier verifier = KeyVerifier.fromJwks(
+                call("GET", "/.well-known/jwks.json", null, Map.of()).body(),
                 Revocations.redis(tenants.redis().shared()));
         KeyClaims claims = verifier.verify(token);
         assertEquals("keyco", claims.tenant());
@@ -206,16 +240,31 @@ class TenantsRestTest {
 
         var badRole = call("POST", "/v1/tenants/keyco/keys", "{\"role\": \"root\"}", as("keyco", "admin", null));
         assertEquals("role", badRole.json().at("/error/param").asText());
-        var badProject = call("POST", "/v1/tenants/keyco/keys", "{\"role\": \"user\", \"project\": \"nope\"}", as("keyco", "admin", null));
+        var badProject = call(
+                "POST",
+                "/v1/tenants/keyco/keys",
+                "{\"role\": \"user\", \"project\": \"nope\"}",
+                as("keyco", "admin", null));
         assertEquals(404, badProject.status());
-        var tooLong = call("POST", "/v1/tenants/keyco/keys", "{\"role\": \"user\", \"expires_in_days\": 9999}", as("keyco", "admin", null));
+        var tooLong = call(
+                "POST",
+                "/v1/tenants/keyco/keys",
+                "{\"role\": \"user\", \"expires_in_days\": 9999}",
+                as("keyco", "admin", null));
         assertEquals("expires_in_days", tooLong.json().at("/error/param").asText());
     }
 
     @Test
     void projectScopedKeysSeeTheirProjectOnly() {
         call("POST", "/v1/tenants", "{\"id\": \"proj\", \"name\": \"P\", \"tier\": \"pro\"}", PLATFORM);
-        assertEquals(201, call("POST", "/v1/tenants/proj/projects", "{\"id\": \"web\", \"name\": \"Web\"}", as("proj", "admin", null)).status());
+        assertEquals(
+                201,
+                call(
+                                "POST",
+                                "/v1/tenants/proj/projects",
+                                "{\"id\": \"web\", \"name\": \"Web\"}",
+                                as("proj", "admin", null))
+                        .status());
         call("POST", "/v1/tenants/proj/keys", "{\"role\": \"user\", \"project\": \"web\"}", as("proj", "admin", null));
         call("POST", "/v1/tenants/proj/keys", "{\"role\": \"user\"}", as("proj", "admin", null));
         var scoped = call("GET", "/v1/tenants/proj/keys", null, as("proj", "admin", "web"));
@@ -225,7 +274,12 @@ class TenantsRestTest {
         assertEquals(403, other.status());
         var projects = call("GET", "/v1/tenants/proj/projects", null, as("proj", "user", "web"));
         assertEquals(1, projects.json().get("data").size());
-        assertEquals(2, call("GET", "/v1/tenants/proj/projects", null, as("proj", "user", null)).json().get("data").size());
+        assertEquals(
+                2,
+                call("GET", "/v1/tenants/proj/projects", null, as("proj", "user", null))
+                        .json()
+                        .get("data")
+                        .size());
     }
 
     @Test
@@ -234,8 +288,14 @@ class TenantsRestTest {
         call("POST", "/v1/tenants/pager/projects", "{\"id\": \"web\", \"name\": \"Web\"}", as("pager", "admin", null));
         List<String> webKeys = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
-            webKeys.add(call("POST", "/v1/tenants/pager/keys", "{\"role\": \"user\", \"project\": \"web\"}",
-                    as("pager", "admin", null)).json().get("id").asText());
+            webKeys.add(call(
+                            "POST",
+                            "/v1/tenants/pager/keys",
+                            "{\"role\": \"user\", \"project\": \"web\"}",
+                            as("pager", "admin", null))
+                    .json()
+                    .get("id")
+                    .asText());
         }
         for (int i = 0; i < 8; i++) {
             call("POST", "/v1/tenants/pager/keys", "{\"role\": \"user\"}", as("pager", "admin", null));
@@ -257,32 +317,46 @@ class TenantsRestTest {
     @Test
     void clientSecretsAreSignedByTheSameKeys() throws Exception {
         call("POST", "/v1/tenants", "{\"id\": \"eks\", \"name\": \"E\", \"tier\": \"pro\"}", PLATFORM);
-        var r = call("POST", "/v1/tenants/eks/client_secrets",
+        var r = call(
+                "POST",
+                "/v1/tenants/eks/client_secrets",
                 "{\"expires_after\": {\"anchor\": \"created_at\", \"seconds\": 60}, \"session\": {\"instructions\": \"be brief\"}}",
                 as("eks", "user", null));
         assertEquals(200, r.status(), r.body());
         String value = r.json().get("value").asText();
         assertTrue(value.startsWith("ek_"));
-        KeyVerifier verifier = KeyVerifier.fromJwks(tenants.signingKeys().jwks().toString(), Revocations.of(java.util.Set.of()));
+        KeyVerifier verifier =
+                KeyVerifier.fromJwks(tenants.signingKeys().jwks().toString(), Revocations.of(java.util.Set.of()));
         KeyClaims claims = verifier.verify(value);
         assertTrue(claims.clientSecret());
         assertEquals("key_caller", claims.parent());
         assertEquals("be brief", claims.session().get("instructions"));
         assertTrue(claims.expiresAt().getEpochSecond() - System.currentTimeMillis() / 1000 <= 60);
-        InvalidKeyException parentRevoked = assertThrows(InvalidKeyException.class, () ->
-                KeyVerifier.fromJwks(tenants.signingKeys().jwks().toString(), Revocations.of(java.util.Set.of("key_caller")))
+        InvalidKeyException parentRevoked = assertThrows(
+                InvalidKeyException.class,
+                () -> KeyVerifier.fromJwks(
+                                tenants.signingKeys().jwks().toString(), Revocations.of(java.util.Set.of("key_caller")))
                         .verify(value));
         assertEquals("revoked", parentRevoked.code());
-        var ttl = call("POST", "/v1/tenants/eks/client_secrets", "{\"expires_after\": {\"seconds\": 5}}", as("eks", "user", null));
+        var ttl = call(
+                "POST",
+                "/v1/tenants/eks/client_secrets",
+                "{\"expires_after\": {\"seconds\": 5}}",
+                as("eks", "user", null));
         assertEquals("expires_after.seconds", ttl.json().at("/error/param").asText());
     }
 
     @Test
     void jwksKeepsTheRetiredKeyAfterRotation() throws Exception {
         var before = call("GET", "/.well-known/jwks.json", null, Map.of()).json();
-        String oldToken = tenants.directory().createKey("dev", Json.MAPPER.readValue("{\"role\":\"user\"}",
-                com.fasterxml.jackson.databind.node.ObjectNode.class), new dev.agentvoicebox.platform.edge.EdgeIdentity(
-                "dev", "", "admin", "", "key_x", "api_key")).get("value").asText();
+        String oldToken = tenants.directory()
+                .createKey(
+                        "dev",
+                        Json.MAPPER.readValue(
+                                "{\"role\":\"user\"}", com.fasterxml.jackson.databind.node.ObjectNode.class),
+                        new dev.agentvoicebox.platform.edge.EdgeIdentity("dev", "", "admin", "", "key_x", "api_key"))
+                .get("value")
+                .asText();
         String kid = tenants.signingKeys().rotate();
         var after = call("GET", "/.well-known/jwks.json", null, Map.of()).json();
         assertEquals(before.get("keys").size() + 1, after.get("keys").size());
@@ -299,8 +373,12 @@ class TenantsRestTest {
             }
         }
         // A restart loads the same keys rather than minting new ones.
-        SigningKeys reloaded = new SigningKeys(work.resolve("signing-keys"), java.time.Duration.ofDays(30),
-                java.time.Duration.ofDays(365), Clock.systemUTC()).open();
+        SigningKeys reloaded = new SigningKeys(
+                        work.resolve("signing-keys"),
+                        java.time.Duration.ofDays(30),
+                        java.time.Duration.ofDays(365),
+                        Clock.systemUTC())
+                .open();
         assertEquals(kid, reloaded.activeKid());
         assertEquals(after.get("keys").size(), reloaded.jwks().getKeys().size());
     }
@@ -323,7 +401,11 @@ class TenantsRestTest {
 
     @Test
     void bundleHoldsDirectoryAndAnswers304ForItsEtag() throws Exception {
-        call("POST", "/v1/tenants", "{\"id\": \"bundled\", \"name\": \"B\", \"tier\": \"free\", \"blocked_tools\": [\"rm\"]}", PLATFORM);
+        call(
+                "POST",
+                "/v1/tenants",
+                "{\"id\": \"bundled\", \"name\": \"B\", \"tier\": \"free\", \"blocked_tools\": [\"rm\"]}",
+                PLATFORM);
         var first = call("GET", "/bundles/tenants.tar.gz", null, Map.of());
         assertEquals(200, first.status());
         String etag = first.raw().headers().firstValue("etag").orElseThrow();
@@ -346,8 +428,11 @@ class TenantsRestTest {
         var changed = call("GET", "/bundles/tenants.tar.gz", null, Map.of("If-None-Match", etag));
         assertEquals(200, changed.status());
         assertNotEquals(etag, changed.raw().headers().firstValue("etag").orElseThrow());
-        assertEquals("suspended", Json.parse(untar(changed.raw().body()).get("/data.json"))
-                .at("/avb/directory/tenants/bundled/status").asText());
+        assertEquals(
+                "suspended",
+                Json.parse(untar(changed.raw().body()).get("/data.json"))
+                        .at("/avb/directory/tenants/bundled/status")
+                        .asText());
     }
 
     /** Reads the archive with the JDK's own tools: a ustar reader written here would prove nothing. */

@@ -1,5 +1,7 @@
 package dev.agentvoicebox.tenants;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentvoicebox.platform.edge.EdgeAuthz;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -12,33 +14,41 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 
-import dev.agentvoicebox.platform.edge.EdgeAuthz;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
 /** Helpers shared by the tenants tests: a service on a free port, and a small JSON HTTP client. */
 final class TestStack {
-    static final Path REPO = Path.of(System.getenv().getOrDefault("AVB_REPO_ROOT", "../..")).toAbsolutePath().normalize();
-    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    static final Path REPO = Path.of(System.getenv().getOrDefault("AVB_REPO_ROOT", "../.."))
+            .toAbsolutePath()
+            .normalize();
+    static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    private TestStack() {
-    }
+    private TestStack() {}
 
     static Tenants start(String redisUrl, Path work, EdgeAuthz edge, Clock clock) {
-        TenantsSettings settings = new TenantsSettings("127.0.0.1", 0, null, null, redisUrl,
-                work.resolve("signing-keys"), Duration.ofDays(30), Duration.ofDays(365),
-                REPO.resolve("policies/data/avb/tiers/data.json"), work.resolve("admin-api-key"),
-                work.resolve("dev-api-key"), "dev");
+        TenantsSettings settings = new TenantsSettings(
+                "127.0.0.1",
+                0,
+                null,
+                null,
+                redisUrl,
+                work.resolve("signing-keys"),
+                Duration.ofDays(30),
+                Duration.ofDays(365),
+                REPO.resolve("policies/data/avb/tiers/data.json"),
+                work.resolve("admin-api-key"),
+                work.resolve("dev-api-key"),
+                "dev");
         return new Tenants(settings, edge, clock).start();
     }
 
-    record Response(int status, JsonNode json, String body, HttpResponse<byte[]> raw) {
-    }
+    record Response(int status, JsonNode json, String body, HttpResponse<byte[]> raw) {}
 
     static Response call(int port, String method, String path, String body, Map<String, String> headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(Duration.ofSeconds(10))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+                .method(
+                        method,
+                        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (body != null) {
             b.header("Content-Type", "application/json");
         }

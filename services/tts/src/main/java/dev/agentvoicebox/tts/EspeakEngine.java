@@ -1,13 +1,12 @@
 package dev.agentvoicebox.tts;
 
+import dev.agentvoicebox.platform.Cancellation;
+import dev.agentvoicebox.platform.JobException;
+import dev.agentvoicebox.platform.ProcessDeadline;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-
-import dev.agentvoicebox.platform.Cancellation;
-import dev.agentvoicebox.platform.JobException;
-import dev.agentvoicebox.platform.ProcessDeadline;
 
 /**
  * espeak-ng (Debian) as a child process: text on stdin ({@code --stdin}, so text that starts with a
@@ -45,8 +44,8 @@ final class EspeakEngine implements Engine {
             throws JobException, InterruptedException {
         Process process;
         try {
-            process = new ProcessBuilder(List.of(binary, "--stdout", "--stdin", "-v", voice,
-                    "-s", Integer.toString(wordsPerMinute(speed))))
+            process = new ProcessBuilder(List.of(
+                            binary, "--stdout", "--stdin", "-v", voice, "-s", Integer.toString(wordsPerMinute(speed))))
                     .redirectError(ProcessBuilder.Redirect.DISCARD)
                     .start();
         } catch (IOException e) {

@@ -1,14 +1,13 @@
 package dev.agentvoicebox.tts;
 
+import dev.agentvoicebox.platform.Cancellation;
+import dev.agentvoicebox.platform.JobException;
+import dev.agentvoicebox.platform.ProcessDeadline;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
-import dev.agentvoicebox.platform.Cancellation;
-import dev.agentvoicebox.platform.JobException;
-import dev.agentvoicebox.platform.ProcessDeadline;
 
 /**
  * flite (Debian) as a child process. flite seeks in its output, so it writes a temporary WAV that is
@@ -47,8 +46,16 @@ final class FliteEngine implements Engine {
             txt = Files.createTempFile(workDir, "tts-", ".txt");
             wav = Files.createTempFile(workDir, "tts-", ".wav");
             Files.writeString(txt, text);
-            Process process = new ProcessBuilder(List.of(binary, "-voice", voice,
-                    "--setf", "duration_stretch=" + (1.0 / speed), "-f", txt.toString(), "-o", wav.toString()))
+            Process process = new ProcessBuilder(List.of(
+                            binary,
+                            "-voice",
+                            voice,
+                            "--setf",
+                            "duration_stretch=" + (1.0 / speed),
+                            "-f",
+                            txt.toString(),
+                            "-o",
+                            wav.toString()))
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .start();

@@ -1,18 +1,15 @@
 package dev.agentvoicebox.tts;
 
+import com.sun.speech.freetts.Voice;
+import com.sun.speech.freetts.VoiceManager;
+import com.sun.speech.freetts.audio.AudioPlayer;
+import dev.agentvoicebox.platform.Cancellation;
+import dev.agentvoicebox.platform.JobException;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-
 import javax.sound.sampled.AudioFormat;
-
-import com.sun.speech.freetts.Voice;
-import com.sun.speech.freetts.VoiceManager;
-import com.sun.speech.freetts.audio.AudioPlayer;
-
-import dev.agentvoicebox.platform.Cancellation;
-import dev.agentvoicebox.platform.JobException;
 
 /**
  * FreeTTS ({@code net.sf.sociaal:freetts}), the pure-Java voice: no process, no native code. Its
@@ -59,7 +56,8 @@ final class FreeTtsEngine implements Engine {
     }
 
     private Voice acquire(String name) throws JobException {
-        Voice voice = idle.computeIfAbsent(name, k -> new ConcurrentLinkedQueue<>()).poll();
+        Voice voice =
+                idle.computeIfAbsent(name, k -> new ConcurrentLinkedQueue<>()).poll();
         if (voice != null) {
             return voice;
         }
@@ -123,16 +121,13 @@ final class FreeTtsEngine implements Engine {
         }
 
         @Override
-        public void pause() {
-        }
+        public void pause() {}
 
         @Override
-        public void resume() {
-        }
+        public void resume() {}
 
         @Override
-        public void reset() {
-        }
+        public void reset() {}
 
         @Override
         public boolean drain() {
@@ -140,8 +135,7 @@ final class FreeTtsEngine implements Engine {
         }
 
         @Override
-        public void begin(int size) {
-        }
+        public void begin(int size) {}
 
         @Override
         public boolean end() {
@@ -149,8 +143,7 @@ final class FreeTtsEngine implements Engine {
         }
 
         @Override
-        public void close() {
-        }
+        public void close() {}
 
         @Override
         public float getVolume() {
@@ -168,15 +161,12 @@ final class FreeTtsEngine implements Engine {
         }
 
         @Override
-        public void resetTime() {
-        }
+        public void resetTime() {}
 
         @Override
-        public void startFirstSampleTimer() {
-        }
+        public void startFirstSampleTimer() {}
 
         @Override
-        public void showMetrics() {
-        }
+        public void showMetrics() {}
     }
 }

@@ -1,5 +1,10 @@
 package dev.agentvoicebox.tts;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.platform.Cancellation;
+import dev.agentvoicebox.platform.JobException;
+import dev.agentvoicebox.platform.OpenAiHttp;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -8,13 +13,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.logging.Logger;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import dev.agentvoicebox.platform.Cancellation;
-import dev.agentvoicebox.platform.JobException;
-import dev.agentvoicebox.platform.OpenAiHttp;
 
 /**
  * Any OpenAI-compatible {@code POST /v1/audio/speech} (OpenAI, Kokoro servers) with
@@ -68,8 +66,8 @@ final class OpenAiEngine implements Engine {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
                 .build();
-        HttpResponse<InputStream> response = OpenAiHttp.send(http, request, HttpResponse.BodyHandlers.ofInputStream(),
-                cancel, "speech");
+        HttpResponse<InputStream> response =
+                OpenAiHttp.send(http, request, HttpResponse.BodyHandlers.ofInputStream(), cancel, "speech");
         if (response == null) {
             return;
         }
@@ -83,8 +81,8 @@ final class OpenAiEngine implements Engine {
             });
             if (response.statusCode() / 100 != 2) {
                 String upstream = new String(in.readNBytes(4096));
-                LOG.warning(() -> "speech service answered " + response.statusCode() + ": "
-                        + upstream.replaceAll("\\s+", " "));
+                LOG.warning(() ->
+                        "speech service answered " + response.statusCode() + ": " + upstream.replaceAll("\\s+", " "));
                 throw OpenAiHttp.refused(response.statusCode(), "speech", "text");
             }
             byte[] buffer = new byte[RATE / 10 * 2];

@@ -2,8 +2,7 @@ package dev.agentvoicebox.tts;
 
 /** PCM16 byte order conversions. */
 final class Pcm {
-    private Pcm() {
-    }
+    private Pcm() {}
 
     static short[] fromLittleEndian(byte[] bytes, int from, int length) {
         short[] out = new short[length / 2];

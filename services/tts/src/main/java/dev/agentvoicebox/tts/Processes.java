@@ -1,16 +1,14 @@
 package dev.agentvoicebox.tts;
 
-import java.io.IOException;
-import java.util.concurrent.TimeUnit;
-
 import dev.agentvoicebox.platform.Cancellation;
 import dev.agentvoicebox.platform.JobException;
 import dev.agentvoicebox.platform.ProcessDeadline;
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
 
 /** Child-process helpers shared by the process engines. */
 final class Processes {
-    private Processes() {
-    }
+    private Processes() {}
 
     /** Whether {@code binary --version} (or the given probe arguments) runs. */
     static boolean runs(String... command) {

@@ -1,16 +1,8 @@
 package dev.agentvoicebox.tts;
 
-import java.io.IOException;
-import java.util.Arrays;
-import java.util.Base64;
-import java.util.Map;
-import java.util.logging.Level;
-import java.util.logging.Logger;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import dev.agentvoicebox.platform.JobConsumer;
 import dev.agentvoicebox.platform.JobException;
 import dev.agentvoicebox.platform.JobReplies;
@@ -19,11 +11,16 @@ import dev.agentvoicebox.platform.StreamPublisher;
 import dev.agentvoicebox.platform.audio.Resampler;
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Kinds;
-
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Scope;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Runs one {@code tts.request} (one sentence of a response): resolves the voice in the catalog,
@@ -42,8 +39,13 @@ final class TtsWorker implements JobConsumer.Handler {
     private final Tracer tracer;
     private final int chunkMs;
 
-    TtsWorker(VoiceCatalog catalog, Map<String, Engine> engines, StreamPublisher publisher, ObjectMapper json,
-              Tracer tracer, int chunkMs) {
+    TtsWorker(
+            VoiceCatalog catalog,
+            Map<String, Engine> engines,
+            StreamPublisher publisher,
+            ObjectMapper json,
+            Tracer tracer,
+            int chunkMs) {
         this.catalog = catalog;
         this.engines = engines;
         this.publisher = publisher;
@@ -73,7 +75,8 @@ final class TtsWorker implements JobConsumer.Handler {
             }
             Engine engine = engines.get(voice.engine());
             if (engine == null) {
-                throw new JobException(JobException.UNAVAILABLE, "The " + voice.engine() + " engine is not configured.");
+                throw new JobException(
+                        JobException.UNAVAILABLE, "The " + voice.engine() + " engine is not configured.");
             }
             span.setAttribute("avb.engine", engine.name());
             span.setAttribute("avb.voice", voice.id());
@@ -106,8 +109,7 @@ final class TtsWorker implements JobConsumer.Handler {
         }
     }
 
-    record Request(String text, String voice, double speed, int rate, int segment) {
-    }
+    record Request(String text, String voice, double speed, int rate, int segment) {}
 
     private Request parse(String payload) throws JobException {
         JsonNode node;
@@ -124,7 +126,8 @@ final class TtsWorker implements JobConsumer.Handler {
             throw new JobException(JobException.INVALID_REQUEST, "tts.request needs non-empty 'text'.");
         }
         if (text.length() > MAX_TEXT_CHARS) {
-            throw new JobException(JobException.INVALID_REQUEST, "tts.request 'text' is over " + MAX_TEXT_CHARS + " characters.");
+            throw new JobException(
+                    JobException.INVALID_REQUEST, "tts.request 'text' is over " + MAX_TEXT_CHARS + " characters.");
         }
         double speed = node.path("speed").asDouble(1.0);
         if (!(speed >= 0.25 && speed <= 1.5)) {
@@ -134,7 +137,12 @@ final class TtsWorker implements JobConsumer.Handler {
         if (rate != 8_000 && rate != 16_000 && rate != 24_000) {
             throw new JobException(JobException.INVALID_REQUEST, "'rate' must be 8000, 16000 or 24000.");
         }
-        return new Request(text, node.path("voice").asText("alloy"), speed, rate, node.path("segment").asInt(0));
+        return new Request(
+                text,
+                node.path("voice").asText("alloy"),
+                speed,
+                rate,
+                node.path("segment").asInt(0));
     }
 
     /** Resamples the engine's audio to the requested rate and sends it in chunks of {@code chunkMs}. */
@@ -191,14 +199,23 @@ final class TtsWorker implements JobConsumer.Handler {
 
         private void emit(short[] chunk) {
             samples += chunk.length;
-            send(Kinds.TTS_AUDIO, json.createObjectNode()
-                    .put("segment", segment)
-                    .put("rate", rate)
-                    .put("audio", Base64.getEncoder().encodeToString(Pcm.toLittleEndian(chunk, 0, chunk.length))));
+            send(
+                    Kinds.TTS_AUDIO,
+                    json.createObjectNode()
+                            .put("segment", segment)
+                            .put("rate", rate)
+                            .put(
+                                    "audio",
+                                    Base64.getEncoder().encodeToString(Pcm.toLittleEndian(chunk, 0, chunk.length))));
         }
 
         void error(String code, String message) {
-            send(Kinds.TTS_ERROR, json.createObjectNode().put("segment", segment).put("code", code).put("message", message));
+            send(
+                    Kinds.TTS_ERROR,
+                    json.createObjectNode()
+                            .put("segment", segment)
+                            .put("code", code)
+                            .put("message", message));
         }
 
         void send(String kind, ObjectNode payload) {

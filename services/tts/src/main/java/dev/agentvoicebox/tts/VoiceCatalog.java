@@ -10,20 +10,31 @@ import java.util.Map;
  * ({@code AVB_TTS_VOICES=alloy=flite:slt,cedar=freetts:kevin16} or {@code app.tts.voices}).
  */
 final class VoiceCatalog {
-    static final List<String> NAMES = List.of("alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse",
-            "marin", "cedar");
+    static final List<String> NAMES =
+            List.of("alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar");
 
     /** One voice: the OpenAI name, the engine and that engine's voice name. */
-    record Voice(String id, String engine, String engineVoice) {
-    }
+    record Voice(String id, String engine, String engineVoice) {}
 
     private static final Map<String, List<String>> DEFAULTS = Map.of(
             // espeak-ng variants: +f = female, +m = male timbres; en-gb for the two "British" voices.
-            "espeak", List.of("en-us+f3", "en-us+m3", "en-gb+m1", "en-us+f4", "en-us+m1", "en-gb+f2", "en-us+f2",
-                    "en-us+m5", "en-us+f5", "en-us+m7"),
+            "espeak",
+                    List.of(
+                            "en-us+f3",
+                            "en-us+m3",
+                            "en-gb+m1",
+                            "en-us+f4",
+                            "en-us+m1",
+                            "en-gb+f2",
+                            "en-us+f2",
+                            "en-us+m5",
+                            "en-us+f5",
+                            "en-us+m7"),
             "flite", List.of("slt", "rms", "awb", "slt", "kal16", "slt", "slt", "rms", "slt", "awb"),
-            "freetts", List.of("kevin16", "kevin16", "kevin16", "kevin16", "kevin16", "kevin16", "kevin16", "kevin16",
-                    "kevin16", "kevin16"),
+            "freetts",
+                    List.of(
+                            "kevin16", "kevin16", "kevin16", "kevin16", "kevin16", "kevin16", "kevin16", "kevin16",
+                            "kevin16", "kevin16"),
             // Remote services know these names themselves.
             "openai", NAMES);
 
@@ -40,7 +51,8 @@ final class VoiceCatalog {
     static VoiceCatalog of(String defaultEngine, Map<String, String> overrides) {
         List<String> defaults = DEFAULTS.get(defaultEngine);
         if (defaults == null) {
-            throw new IllegalArgumentException("unknown tts engine '" + defaultEngine + "'; one of " + DEFAULTS.keySet());
+            throw new IllegalArgumentException(
+                    "unknown tts engine '" + defaultEngine + "'; one of " + DEFAULTS.keySet());
         }
         Map<String, Voice> voices = new LinkedHashMap<>();
         for (int i = 0; i < NAMES.size(); i++) {

@@ -30,7 +30,8 @@ final class WavReader {
                 throw new EOFException("WAV without a data chunk");
             }
             String id = new String(header, 0, 4);
-            int size = ByteBuffer.wrap(header, 4, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
+            int size =
+                    ByteBuffer.wrap(header, 4, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
             if (id.equals("data")) {
                 if (rate == 0) {
                     throw new IOException("WAV data before fmt");

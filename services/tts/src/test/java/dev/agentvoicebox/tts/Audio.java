@@ -1,10 +1,9 @@
 package dev.agentvoicebox.tts;
 
+import dev.agentvoicebox.platform.Cancellation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-
-import dev.agentvoicebox.platform.Cancellation;
 
 /** Collects an engine's output for assertions. */
 class Audio implements Engine.Sink {

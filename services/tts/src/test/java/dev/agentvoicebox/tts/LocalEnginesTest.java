@@ -4,11 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.agentvoicebox.platform.JobException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import dev.agentvoicebox.platform.JobException;
-
 import org.junit.jupiter.api.Test;
 
 /** Each local engine, for real: non-silent audio of a plausible length, speed honoured, cancel stops it. */
@@ -46,7 +44,8 @@ class LocalEnginesTest {
     @Test
     void espeakTakesTextThatLooksLikeAnOption() throws Exception {
         Audio audio = new Audio();
-        new EspeakEngine("espeak-ng", 30_000).synthesize("--version is not an option here", "en-us", 1.0, audio, Audio.NEVER);
+        new EspeakEngine("espeak-ng", 30_000)
+                .synthesize("--version is not an option here", "en-us", 1.0, audio, Audio.NEVER);
         assertTrue(audio.seconds() > 1, "spoke it: " + audio.seconds());
     }
 
@@ -57,8 +56,8 @@ class LocalEnginesTest {
         Files.writeString(hangs, "#!/bin/sh\nexec sleep 30\n");
         hangs.toFile().setExecutable(true);
         EspeakEngine engine = new EspeakEngine(hangs.toString(), 300);
-        JobException e = assertThrows(JobException.class,
-                () -> engine.synthesize(SENTENCE, "en-us", 1.0, new Audio(), Audio.NEVER));
+        JobException e = assertThrows(
+                JobException.class, () -> engine.synthesize(SENTENCE, "en-us", 1.0, new Audio(), Audio.NEVER));
         assertEquals(JobException.TIMEOUT, e.code());
     }
 
@@ -103,7 +102,10 @@ class LocalEnginesTest {
         new EspeakEngine("espeak-ng", 30_000).synthesize(longText, "en-us", 1.0, audio, cancel);
         // The full text is about 15 minutes of audio; cancelled after the third 50 ms chunk.
         assertTrue(audio.seconds() < 30, "stopped early: " + audio.seconds() + " s");
-        assertTrue(ProcessHandle.current().descendants().noneMatch(p -> p.info().command().orElse("").contains("espeak")),
+        assertTrue(
+                ProcessHandle.current()
+                        .descendants()
+                        .noneMatch(p -> p.info().command().orElse("").contains("espeak")),
                 "no espeak process left");
     }
 
@@ -117,7 +119,8 @@ class LocalEnginesTest {
                 cancel.fire();
             }
         };
-        new FreeTtsEngine().synthesize("One sentence. Then another one. And a third, longer one.", "kevin16", 1.0, audio, cancel);
+        new FreeTtsEngine()
+                .synthesize("One sentence. Then another one. And a third, longer one.", "kevin16", 1.0, audio, cancel);
         assertEquals(1, audio.chunks.size(), "nothing after the cancel");
     }
 }

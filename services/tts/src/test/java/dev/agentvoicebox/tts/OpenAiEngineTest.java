@@ -4,20 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.agentvoicebox.platform.JobException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-
-import dev.agentvoicebox.platform.JobException;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -50,7 +47,9 @@ class OpenAiEngineTest {
         request.set(JSON.readTree(exchange.getRequestBody()));
         authorization.set(exchange.getRequestHeaders().getFirst("Authorization"));
         if (status != 200) {
-            byte[] body = "{\"error\":{\"message\":\"Invalid value for 'voice'\",\"type\":\"invalid_request_error\",\"param\":\"voice\",\"code\":null}}".getBytes();
+            byte[] body =
+                    "{\"error\":{\"message\":\"Invalid value for 'voice'\",\"type\":\"invalid_request_error\",\"param\":\"voice\",\"code\":null}}"
+                            .getBytes();
             exchange.getResponseHeaders().add("Content-Type", "application/json");
             exchange.sendResponseHeaders(status, body.length);
             exchange.getResponseBody().write(body);
@@ -68,7 +67,7 @@ class OpenAiEngineTest {
         try (OutputStream out = exchange.getResponseBody()) {
             int at = 0;
             for (; at + 4801 <= pcm.length; at += 4801) {
-                out.write(pcm, at, 4801);   // odd sizes: a sample split across pieces
+                out.write(pcm, at, 4801); // odd sizes: a sample split across pieces
                 out.flush();
             }
             out.write(pcm, at, pcm.length - at);
@@ -76,8 +75,13 @@ class OpenAiEngineTest {
     }
 
     private OpenAiEngine engine() {
-        return new OpenAiEngine(HttpClient.newHttpClient(), JSON, "http://127.0.0.1:" + server.getAddress().getPort() + "/v1",
-                "sk-test", "gpt-4o-mini-tts", Duration.ofSeconds(10));
+        return new OpenAiEngine(
+                HttpClient.newHttpClient(),
+                JSON,
+                "http://127.0.0.1:" + server.getAddress().getPort() + "/v1",
+                "sk-test",
+                "gpt-4o-mini-tts",
+                Duration.ofSeconds(10));
     }
 
     @Test
@@ -101,7 +105,8 @@ class OpenAiEngineTest {
     @Test
     void aRefusalBecomesASafeError() {
         status = 400;
-        JobException e = assertThrows(JobException.class, () -> engine().synthesize("Hi.", "nobody", 1.0, new Audio(), Audio.NEVER));
+        JobException e = assertThrows(
+                JobException.class, () -> engine().synthesize("Hi.", "nobody", 1.0, new Audio(), Audio.NEVER));
         assertEquals(JobException.INVALID_REQUEST, e.code());
         assertTrue(!e.getMessage().contains("sk-test"));
     }

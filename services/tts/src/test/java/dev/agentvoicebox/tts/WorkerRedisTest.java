@@ -4,6 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentvoicebox.platform.RedisConnections;
+import dev.agentvoicebox.platform.StreamPublisher;
+import dev.agentvoicebox.platform.testing.Poll;
+import dev.agentvoicebox.platform.testing.RedisServer;
+import dev.agentvoicebox.platform.testing.WorkerTest;
+import dev.agentvoicebox.protocol.Envelope;
+import dev.agentvoicebox.protocol.Kinds;
+import dev.agentvoicebox.protocol.Streams;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,19 +24,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.agentvoicebox.platform.RedisConnections;
-import dev.agentvoicebox.platform.StreamPublisher;
-import dev.agentvoicebox.platform.testing.Poll;
-import dev.agentvoicebox.platform.testing.RedisServer;
-import dev.agentvoicebox.platform.testing.WorkerTest;
-import dev.agentvoicebox.protocol.Envelope;
-import dev.agentvoicebox.protocol.Kinds;
-import dev.agentvoicebox.protocol.Streams;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -59,8 +56,20 @@ class WorkerRedisTest {
     }
 
     private static Envelope job(String responseId, String replyTo, String payload) {
-        return new Envelope(Kinds.TTS_REQUEST, "tenant-1", "project-1", "sess-1", responseId, "item-1", 0,
-                System.currentTimeMillis() + 120_000, "", "", replyTo, 1, payload);
+        return new Envelope(
+                Kinds.TTS_REQUEST,
+                "tenant-1",
+                "project-1",
+                "sess-1",
+                responseId,
+                "item-1",
+                0,
+                System.currentTimeMillis() + 120_000,
+                "",
+                "",
+                replyTo,
+                1,
+                payload);
     }
 
     private static List<Envelope> results(String stream) {
@@ -68,12 +77,18 @@ class WorkerRedisTest {
     }
 
     private static boolean finished(String stream) {
-        return results(stream).stream().anyMatch(e -> e.kind().equals(Kinds.TTS_DONE) || e.kind().equals(Kinds.TTS_ERROR));
+        return results(stream).stream()
+                .anyMatch(e -> e.kind().equals(Kinds.TTS_DONE) || e.kind().equals(Kinds.TTS_ERROR));
     }
 
     private static String request(String text, String voice, double speed, int rate, int segment) {
-        return JSON.createObjectNode().put("text", text).put("voice", voice).put("speed", speed).put("rate", rate)
-                .put("segment", segment).toString();
+        return JSON.createObjectNode()
+                .put("text", text)
+                .put("voice", voice)
+                .put("speed", speed)
+                .put("rate", rate)
+                .put("segment", segment)
+                .toString();
     }
 
     /** Checks the stream of one segment and returns its audio. */
@@ -115,7 +130,9 @@ class WorkerRedisTest {
         Object[][] cases = {{"alloy", 24_000, "espeak"}, {"cedar", 8_000, "freetts"}, {"marin", 16_000, "flite"}};
         for (Object[] c : cases) {
             String replyTo = Streams.gatewayStream("gw-" + c[0]);
-            publisher.publish(Streams.TTS_JOBS, job("resp-" + c[0], replyTo, request(sentence, (String) c[0], 1.0, (int) c[1], 3)));
+            publisher.publish(
+                    Streams.TTS_JOBS,
+                    job("resp-" + c[0], replyTo, request(sentence, (String) c[0], 1.0, (int) c[1], 3)));
             Poll.until(WAIT, () -> finished(replyTo), "tts " + c[0]);
             List<Envelope> results = results(replyTo);
             short[] audio = audioOf(results, (int) c[1], 3);
@@ -126,7 +143,13 @@ class WorkerRedisTest {
             assertEquals(c[2], done.path("engine").asText());
             assertEquals(c[0], done.path("voice").asText());
             // 200 ms chunks except the last.
-            assertEquals((int) c[1] / 5 * 2, Base64.getDecoder().decode(JSON.readTree(results.get(0).payload()).path("audio").asText()).length);
+            assertEquals(
+                    (int) c[1] / 5 * 2,
+                    Base64.getDecoder()
+                            .decode(JSON.readTree(results.get(0).payload())
+                                    .path("audio")
+                                    .asText())
+                            .length);
         }
     }
 
@@ -138,7 +161,14 @@ class WorkerRedisTest {
         publisher.publish(Streams.TTS_JOBS, job("resp-cancel", replyTo, request(text, "alloy", 1.0, 24_000, 0)));
         Poll.until(WAIT, () -> !results(replyTo).isEmpty(), "first audio");
         publisher.cancel("resp-cancel");
-        Poll.until(WAIT, () -> redis.shared().sync().xpending(Streams.TTS_JOBS, Streams.TTS_GROUP).getCount() == 0, "job acked");
+        Poll.until(
+                WAIT,
+                () -> redis.shared()
+                                .sync()
+                                .xpending(Streams.TTS_JOBS, Streams.TTS_GROUP)
+                                .getCount()
+                        == 0,
+                "job acked");
         int afterAck = results(replyTo).size();
         Thread.sleep(500);
         List<Envelope> results = results(replyTo);
@@ -146,7 +176,10 @@ class WorkerRedisTest {
         assertFalse(results.stream().anyMatch(e -> e.kind().equals(Kinds.TTS_DONE)), "a cancelled segment has no done");
         // The whole text is about 220 s of audio: 1100 chunks of 200 ms.
         assertTrue(results.size() < 1100, "stopped early: " + results.size() + " chunks");
-        assertTrue(ProcessHandle.current().descendants().noneMatch(p -> p.info().command().orElse("").contains("espeak")),
+        assertTrue(
+                ProcessHandle.current()
+                        .descendants()
+                        .noneMatch(p -> p.info().command().orElse("").contains("espeak")),
                 "the espeak process is gone");
     }
 
@@ -161,14 +194,18 @@ class WorkerRedisTest {
         Poll.until(WAIT, () -> results(replyTo).size() == 4, "four errors");
         for (Envelope e : results(replyTo)) {
             assertEquals(Kinds.TTS_ERROR, e.kind());
-            assertEquals("invalid_request", JSON.readTree(e.payload()).path("code").asText(), e.payload());
+            assertEquals(
+                    "invalid_request", JSON.readTree(e.payload()).path("code").asText(), e.payload());
         }
     }
 
     @Test
     void listsTheVoiceCatalog() throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + service.port() + "/v1/tts/voices")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + "/v1/tts/voices"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         assertEquals(200, response.statusCode());
         assertTrue(response.headers().firstValue("content-type").orElse("").startsWith("application/json"));
         JsonNode body = JSON.readTree(response.body());

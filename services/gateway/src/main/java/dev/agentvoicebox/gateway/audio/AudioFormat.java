@@ -1,8 +1,7 @@
 package dev.agentvoicebox.gateway.audio;
 
-import java.util.Base64;
-
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Base64;
 
 /**
  * A Realtime audio format: {@code audio/pcm} (PCM16 mono little-endian, 24 kHz), {@code audio/pcmu}
@@ -60,8 +59,8 @@ public enum AudioFormat {
         }
         JsonNode type = format.get("type");
         if (type == null || !type.isTextual()) {
-            throw new AudioException("missing_required_parameter", param + ".type",
-                    "Missing required parameter: '" + param + ".type'.");
+            throw new AudioException(
+                    "missing_required_parameter", param + ".type", "Missing required parameter: '" + param + ".type'.");
         }
         AudioFormat found = null;
         for (AudioFormat f : values()) {
@@ -70,13 +69,18 @@ public enum AudioFormat {
             }
         }
         if (found == null) {
-            throw new AudioException("invalid_value", param + ".type", "Invalid value: '" + type.asText()
-                    + "'. Supported values are: 'audio/pcm', 'audio/pcmu', and 'audio/pcma'.");
+            throw new AudioException(
+                    "invalid_value",
+                    param + ".type",
+                    "Invalid value: '" + type.asText()
+                            + "'. Supported values are: 'audio/pcm', 'audio/pcmu', and 'audio/pcma'.");
         }
         JsonNode rate = format.get("rate");
         if (rate != null && !rate.isNull() && (!rate.canConvertToInt() || rate.asInt() != found.rate)) {
-            throw new AudioException("invalid_value", param + ".rate", "Invalid value: " + rate
-                    + ". " + found.type + " supports only rate " + found.rate + ".");
+            throw new AudioException(
+                    "invalid_value",
+                    param + ".rate",
+                    "Invalid value: " + rate + ". " + found.type + " supports only rate " + found.rate + ".");
         }
         return found;
     }
@@ -88,8 +92,10 @@ public enum AudioFormat {
                 return f;
             }
         }
-        throw new AudioException("invalid_value", param, "Invalid value: '" + name
-                + "'. Supported values are: 'pcm16', 'g711_ulaw', and 'g711_alaw'.");
+        throw new AudioException(
+                "invalid_value",
+                param,
+                "Invalid value: '" + name + "'. Supported values are: 'pcm16', 'g711_ulaw', and 'g711_alaw'.");
     }
 
     /** Decodes this format's bytes to PCM16 samples at {@link #rate()}. */
@@ -118,7 +124,8 @@ public enum AudioFormat {
      */
     public byte[] decodeBase64(String base64, String param) throws AudioException {
         if (base64 == null) {
-            throw new AudioException("missing_required_parameter", param, "Missing required parameter: '" + param + "'.");
+            throw new AudioException(
+                    "missing_required_parameter", param, "Missing required parameter: '" + param + "'.");
         }
         // Checked before decoding so an oversized event costs no allocation.
         long approx = (long) base64.length() / 4 * 3;
@@ -135,8 +142,11 @@ public enum AudioFormat {
             throw new AudioException("invalid_value", param, "Audio is too large: at most 15 MiB per event.");
         }
         if (bytes.length % bytesPerSample != 0) {
-            throw new AudioException("invalid_value", param, "Invalid 'audio'. " + type
-                    + " is 16-bit PCM: the byte count must be even, got " + bytes.length + ".");
+            throw new AudioException(
+                    "invalid_value",
+                    param,
+                    "Invalid 'audio'. " + type + " is 16-bit PCM: the byte count must be even, got " + bytes.length
+                            + ".");
         }
         return bytes;
     }

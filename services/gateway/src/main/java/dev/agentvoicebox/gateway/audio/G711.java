@@ -18,8 +18,7 @@ public final class G711 {
         }
     }
 
-    private G711() {
-    }
+    private G711() {}
 
     public static short ulawToLinear(byte code) {
         return ULAW_TO_LINEAR[code & 0xFF];

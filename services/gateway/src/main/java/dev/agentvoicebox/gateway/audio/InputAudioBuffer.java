@@ -1,9 +1,8 @@
 package dev.agentvoicebox.gateway.audio;
 
+import dev.agentvoicebox.platform.audio.Resampler;
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
-
-import dev.agentvoicebox.platform.audio.Resampler;
 
 /**
  * A session's input audio buffer ({@code input_audio_buffer.*}). It keeps what the client sent in its
@@ -17,6 +16,7 @@ import dev.agentvoicebox.platform.audio.Resampler;
 public final class InputAudioBuffer {
     /** Less than this cannot be committed: {@code input_audio_buffer_commit_empty}. */
     public static final long MIN_COMMIT_MS = 100;
+
     public static final int ENGINE_RATE = 16_000;
 
     /** A committed turn. Times are session audio ms; {@code original} is in {@code format}. */
@@ -35,9 +35,11 @@ public final class InputAudioBuffer {
     private final Resampler toEngine;
     /** Session audio time of the first sample this buffer was made at. */
     private final long originMs;
+
     private final ByteArrayOutputStream original = new ByteArrayOutputStream();
     /** Grown on the first append: a text-only session never pays for audio room. */
     private short[] pcm = new short[0];
+
     private int pcmLength;
     /** Samples (at the format rate) written to this buffer object ever, including cleared ones. */
     private long writtenSamples;
@@ -121,8 +123,12 @@ public final class InputAudioBuffer {
         int originalTo = (int) Math.min(all.length, (to - startMs) * format.rate() / 1000 * bps);
         int pcmFrom = (int) Math.min(pcmLength, (from - startMs) * ENGINE_RATE / 1000);
         int pcmTo = (int) Math.min(pcmLength, (to - startMs) * ENGINE_RATE / 1000);
-        Committed committed = new Committed(format, Arrays.copyOfRange(all, originalFrom, originalTo),
-                Arrays.copyOfRange(pcm, pcmFrom, pcmTo), from, to);
+        Committed committed = new Committed(
+                format,
+                Arrays.copyOfRange(all, originalFrom, originalTo),
+                Arrays.copyOfRange(pcm, pcmFrom, pcmTo),
+                from,
+                to);
 
         original.reset();
         original.write(all, originalTo, all.length - originalTo);

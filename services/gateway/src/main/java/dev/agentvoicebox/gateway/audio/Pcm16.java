@@ -2,8 +2,7 @@ package dev.agentvoicebox.gateway.audio;
 
 /** 16-bit little-endian PCM bytes ↔ samples, and samples ↔ floats in [-1, 1) for the VAD. */
 public final class Pcm16 {
-    private Pcm16() {
-    }
+    private Pcm16() {}
 
     /** @throws IllegalArgumentException for an odd byte count (half a sample) */
     public static short[] fromBytes(byte[] bytes) {

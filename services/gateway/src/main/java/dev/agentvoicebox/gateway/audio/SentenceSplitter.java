@@ -18,9 +18,10 @@ import java.util.Set;
  * <p>One per response; not thread-safe.
  */
 public final class SentenceSplitter {
-    private static final Set<String> ABBREVIATIONS = Set.of("mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st",
-            "vs", "etc", "e.g", "i.e", "a.m", "p.m", "no", "fig", "inc", "ltd", "co", "approx", "mt", "jan", "feb", "mar", "apr",
-            "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec");
+    private static final Set<String> ABBREVIATIONS = Set.of(
+            "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "e.g", "i.e", "a.m", "p.m", "no", "fig",
+            "inc", "ltd", "co", "approx", "mt", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
+            "nov", "dec");
     private static final String CLOSERS = "\"'”’)]}»";
 
     private final int maxChars;
@@ -87,8 +88,11 @@ public final class SentenceSplitter {
             return 0;
         }
         int end = i + 1;
-        while (end < text.length() && (text.charAt(end) == '.' || text.charAt(end) == '!' || text.charAt(end) == '?'
-                || CLOSERS.indexOf(text.charAt(end)) >= 0)) {
+        while (end < text.length()
+                && (text.charAt(end) == '.'
+                        || text.charAt(end) == '!'
+                        || text.charAt(end) == '?'
+                        || CLOSERS.indexOf(text.charAt(end)) >= 0)) {
             end++;
         }
         if (end == text.length()) {

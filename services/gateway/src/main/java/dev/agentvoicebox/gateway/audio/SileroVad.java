@@ -1,14 +1,13 @@
 package dev.agentvoicebox.gateway.audio;
 
-import java.nio.FloatBuffer;
-import java.nio.file.Path;
-import java.util.Map;
-import java.util.Set;
-
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Silero VAD v6 through ONNX Runtime. The model takes 64 samples of context (the tail of the previous
@@ -40,8 +39,8 @@ public final class SileroVad implements Vad {
                 if (!session.getInputNames().equals(Set.of("input", "state", "sr"))
                         || !session.getOutputNames().containsAll(Set.of("output", "stateN"))) {
                     session.close();
-                    throw new IllegalStateException(model + " is not a Silero VAD v6 model (inputs "
-                            + session.getInputNames() + ")");
+                    throw new IllegalStateException(
+                            model + " is not a Silero VAD v6 model (inputs " + session.getInputNames() + ")");
                 }
                 return new Engine(environment, session);
             } catch (OrtException e) {
@@ -85,9 +84,9 @@ public final class SileroVad implements Vad {
         System.arraycopy(frame, 0, input, CONTEXT_SAMPLES, FRAME_SAMPLES);
         OrtEnvironment env = engine.environment;
         try (OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(input), new long[] {1, input.length});
-             OnnxTensor st = OnnxTensor.createTensor(env, FloatBuffer.wrap(state), new long[] {2, 1, 128});
-             OnnxTensor sr = OnnxTensor.createTensor(env, (long) SAMPLE_RATE);
-             OrtSession.Result result = engine.session.run(Map.of("input", in, "state", st, "sr", sr))) {
+                OnnxTensor st = OnnxTensor.createTensor(env, FloatBuffer.wrap(state), new long[] {2, 1, 128});
+                OnnxTensor sr = OnnxTensor.createTensor(env, (long) SAMPLE_RATE);
+                OrtSession.Result result = engine.session.run(Map.of("input", in, "state", st, "sr", sr))) {
             float probability = ((float[][]) result.get("output").orElseThrow().getValue())[0][0];
             FloatBuffer next = ((OnnxTensor) result.get("stateN").orElseThrow()).getFloatBuffer();
             float[] nextState = new float[state.length];

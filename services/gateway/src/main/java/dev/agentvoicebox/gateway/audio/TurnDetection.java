@@ -23,8 +23,13 @@ import com.fasterxml.jackson.databind.JsonNode;
  *
  * @param idleTimeoutMs 0 when off
  */
-public record TurnDetection(String type, double threshold, long prefixPaddingMs, long silenceDurationMs,
-                            long idleTimeoutMs, String eagerness) {
+public record TurnDetection(
+        String type,
+        double threshold,
+        long prefixPaddingMs,
+        long silenceDurationMs,
+        long idleTimeoutMs,
+        String eagerness) {
 
     public static final TurnDetection SERVER_VAD_DEFAULTS = new TurnDetection("server_vad", 0.5, 300, 500, 0, null);
 
@@ -46,7 +51,8 @@ public record TurnDetection(String type, double threshold, long prefixPaddingMs,
             };
             return new TurnDetection(type, 0.5, 300, silence, 0, eagerness);
         }
-        return new TurnDetection(type,
+        return new TurnDetection(
+                type,
                 number(node, "threshold", 0.5),
                 (long) number(node, "prefix_padding_ms", 300),
                 (long) number(node, "silence_duration_ms", 500),

@@ -19,20 +19,16 @@ import java.util.List;
  */
 public final class TurnDetector implements AutoCloseable {
     /** What {@link #feed(short[])} found. */
-    public sealed interface Event permits SpeechStarted, SpeechStopped, Timeout {
-    }
+    public sealed interface Event permits SpeechStarted, SpeechStopped, Timeout {}
 
     /** → {@code input_audio_buffer.speech_started} (audio_start_ms includes the prefix padding). */
-    public record SpeechStarted(long audioStartMs) implements Event {
-    }
+    public record SpeechStarted(long audioStartMs) implements Event {}
 
     /** → {@code input_audio_buffer.speech_stopped}, then commit the turn [start, end). */
-    public record SpeechStopped(long audioStartMs, long audioEndMs) implements Event {
-    }
+    public record SpeechStopped(long audioStartMs, long audioEndMs) implements Event {}
 
     /** → {@code input_audio_buffer.timeout_triggered}. */
-    public record Timeout(long audioStartMs, long audioEndMs) implements Event {
-    }
+    public record Timeout(long audioStartMs, long audioEndMs) implements Event {}
 
     private final Vad vad;
     private TurnDetection config;
@@ -40,6 +36,7 @@ public final class TurnDetector implements AutoCloseable {
     private int pendingLength;
     /** Audio fed so far, in 16 kHz samples since the session started. */
     private long samples;
+
     private long floorMs;
     private boolean speaking;
     private long speechStartMs;
@@ -102,7 +99,8 @@ public final class TurnDetector implements AutoCloseable {
                 idleSinceMs = -1;
                 speechStartMs = Math.max(floorMs, frameStartMs - config.prefixPaddingMs());
                 events.add(new SpeechStarted(speechStartMs));
-            } else if (idleSinceMs >= 0 && config.idleTimeoutMs() > 0
+            } else if (idleSinceMs >= 0
+                    && config.idleTimeoutMs() > 0
                     && frameEndMs - idleSinceMs >= config.idleTimeoutMs()) {
                 events.add(new Timeout(idleSinceMs, frameEndMs));
                 idleSinceMs = -1;

@@ -8,6 +8,7 @@ package dev.agentvoicebox.gateway.audio;
 public interface Vad extends AutoCloseable {
     /** Samples per frame at 16 kHz: Silero's native window (32 ms). */
     int FRAME_SAMPLES = 512;
+
     int SAMPLE_RATE = 16_000;
     long FRAME_MS = FRAME_SAMPLES * 1000L / SAMPLE_RATE;
 
@@ -18,6 +19,5 @@ public interface Vad extends AutoCloseable {
     void reset();
 
     @Override
-    default void close() {
-    }
+    default void close() {}
 }

@@ -8,6 +8,5 @@ public interface VadEngine extends AutoCloseable {
     Vad open();
 
     @Override
-    default void close() {
-    }
+    default void close() {}
 }

@@ -11,8 +11,7 @@ public final class VadEngines {
     /** Where {@code make tools} puts the model, relative to the repository root. */
     public static final Path DEFAULT_MODEL = Path.of(".avb", "models", "silero_vad_v6.onnx");
 
-    private VadEngines() {
-    }
+    private VadEngines() {}
 
     /**
      * @param model the Silero v6 ONNX file ({@code AVB_VAD_MODEL}); null or missing → energy VAD

@@ -5,10 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.Base64;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
-
+import java.util.Base64;
 import org.junit.jupiter.api.Test;
 
 class AudioFormatTest {
@@ -16,7 +14,8 @@ class AudioFormatTest {
 
     @Test
     void parsesGaObjectsAndBetaNames() throws Exception {
-        assertEquals(AudioFormat.PCM, AudioFormat.fromGa(JSON.readTree("{\"type\":\"audio/pcm\",\"rate\":24000}"), "f"));
+        assertEquals(
+                AudioFormat.PCM, AudioFormat.fromGa(JSON.readTree("{\"type\":\"audio/pcm\",\"rate\":24000}"), "f"));
         assertEquals(AudioFormat.PCM, AudioFormat.fromGa(JSON.readTree("{\"type\":\"audio/pcm\"}"), "f"));
         assertEquals(AudioFormat.PCMU, AudioFormat.fromGa(JSON.readTree("{\"type\":\"audio/pcmu\"}"), "f"));
         assertEquals(AudioFormat.PCMA, AudioFormat.fromGa(JSON.readTree("{\"type\":\"audio/pcma\"}"), "f"));
@@ -29,17 +28,23 @@ class AudioFormatTest {
 
     @Test
     void refusesUnknownTypesAndRatesNamingTheParam() throws Exception {
-        AudioException rate = assertThrows(AudioException.class,
-                () -> AudioFormat.fromGa(JSON.readTree("{\"type\":\"audio/pcm\",\"rate\":16000}"), "session.audio.input.format"));
+        AudioException rate = assertThrows(
+                AudioException.class,
+                () -> AudioFormat.fromGa(
+                        JSON.readTree("{\"type\":\"audio/pcm\",\"rate\":16000}"), "session.audio.input.format"));
         assertEquals("session.audio.input.format.rate", rate.param());
         assertEquals("invalid_value", rate.code());
-        AudioException type = assertThrows(AudioException.class,
-                () -> AudioFormat.fromGa(JSON.readTree("{\"type\":\"audio/opus\"}"), "f"));
+        AudioException type = assertThrows(
+                AudioException.class, () -> AudioFormat.fromGa(JSON.readTree("{\"type\":\"audio/opus\"}"), "f"));
         assertEquals("f.type", type.param());
-        assertEquals("missing_required_parameter", assertThrows(AudioException.class,
-                () -> AudioFormat.fromGa(JSON.readTree("{}"), "f")).code());
-        assertEquals("input_audio_format", assertThrows(AudioException.class,
-                () -> AudioFormat.fromBeta("mp3", "input_audio_format")).param());
+        assertEquals(
+                "missing_required_parameter",
+                assertThrows(AudioException.class, () -> AudioFormat.fromGa(JSON.readTree("{}"), "f"))
+                        .code());
+        assertEquals(
+                "input_audio_format",
+                assertThrows(AudioException.class, () -> AudioFormat.fromBeta("mp3", "input_audio_format"))
+                        .param());
     }
 
     @Test
@@ -49,21 +54,26 @@ class AudioFormatTest {
         assertArrayEquals(samples, AudioFormat.PCM.decode(AudioFormat.PCM.decodeBase64(b64, "audio")));
         assertEquals(b64, AudioFormat.PCM.encodeBase64(samples));
 
-        AudioException odd = assertThrows(AudioException.class,
+        AudioException odd = assertThrows(
+                AudioException.class,
                 () -> AudioFormat.PCM.decodeBase64(Base64.getEncoder().encodeToString(new byte[3]), "audio"));
         assertEquals("audio", odd.param());
         assertTrue(odd.getMessage().contains("even"), odd.getMessage());
         // G.711 has one byte a sample: three bytes are fine.
         assertEquals(3, AudioFormat.PCMU.decodeBase64(Base64.getEncoder().encodeToString(new byte[3]), "audio").length);
 
-        AudioException bad = assertThrows(AudioException.class, () -> AudioFormat.PCM.decodeBase64("not base64!", "audio"));
+        AudioException bad =
+                assertThrows(AudioException.class, () -> AudioFormat.PCM.decodeBase64("not base64!", "audio"));
         assertTrue(bad.getMessage().contains("base64"), bad.getMessage());
 
         String big = Base64.getEncoder().encodeToString(new byte[AudioFormat.MAX_AUDIO_BYTES + 2]);
         AudioException tooBig = assertThrows(AudioException.class, () -> AudioFormat.PCM.decodeBase64(big, "audio"));
         assertTrue(tooBig.getMessage().contains("15 MiB"), tooBig.getMessage());
-        assertEquals(AudioFormat.MAX_AUDIO_BYTES, AudioFormat.PCM.decodeBase64(
-                Base64.getEncoder().encodeToString(new byte[AudioFormat.MAX_AUDIO_BYTES]), "audio").length);
+        assertEquals(
+                AudioFormat.MAX_AUDIO_BYTES,
+                AudioFormat.PCM.decodeBase64(
+                                Base64.getEncoder().encodeToString(new byte[AudioFormat.MAX_AUDIO_BYTES]), "audio")
+                        .length);
     }
 
     @Test

@@ -1,16 +1,14 @@
 package dev.agentvoicebox.gateway.audio;
 
+import dev.agentvoicebox.platform.testing.FliteSpeech;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 
-import dev.agentvoicebox.platform.testing.FliteSpeech;
-
 /** Test audio: generated silence and tones, speech synthesised with flite at test time, the VAD model. */
 public final class Fixtures {
-    private Fixtures() {
-    }
+    private Fixtures() {}
 
     public static short[] silence(int ms) {
         return new short[ms * 16];

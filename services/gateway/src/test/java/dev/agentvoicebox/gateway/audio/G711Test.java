@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.util.Arrays;
-
 import javax.sound.sampled.AudioInputStream;
 import javax.sound.sampled.AudioSystem;
-
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,15 +16,22 @@ import org.junit.jupiter.api.Test;
  */
 class G711Test {
     /** μ-law codes 0x00..0x0F and 0x70..0x7F decoded, from the reference table. */
-    private static final short[] ULAW_HEAD = {-32124, -31100, -30076, -29052, -28028, -27004, -25980, -24956,
-            -23932, -22908, -21884, -20860, -19836, -18812, -17788, -16764};
-    private static final short[] ULAW_7X = {-120, -112, -104, -96, -88, -80, -72, -64, -56, -48, -40, -32, -24,
-            -16, -8, 0};
+    private static final short[] ULAW_HEAD = {
+        -32124, -31100, -30076, -29052, -28028, -27004, -25980, -24956, -23932, -22908, -21884, -20860, -19836, -18812,
+        -17788, -16764
+    };
+
+    private static final short[] ULAW_7X = {
+        -120, -112, -104, -96, -88, -80, -72, -64, -56, -48, -40, -32, -24, -16, -8, 0
+    };
     /** A-law codes 0x00..0x0F and 0x50..0x5F decoded, from the reference table. */
-    private static final short[] ALAW_HEAD = {-5504, -5248, -6016, -5760, -4480, -4224, -4992, -4736, -7552,
-            -7296, -8064, -7808, -6528, -6272, -7040, -6784};
-    private static final short[] ALAW_5X = {-88, -72, -120, -104, -24, -8, -56, -40, -216, -200, -248, -232, -152,
-            -136, -184, -168};
+    private static final short[] ALAW_HEAD = {
+        -5504, -5248, -6016, -5760, -4480, -4224, -4992, -4736, -7552, -7296, -8064, -7808, -6528, -6272, -7040, -6784
+    };
+
+    private static final short[] ALAW_5X = {
+        -88, -72, -120, -104, -24, -8, -56, -40, -216, -200, -248, -232, -152, -136, -184, -168
+    };
 
     @Test
     void decodeTablesMatchTheReferenceValues() {
@@ -86,7 +91,7 @@ class G711Test {
         for (int x = Short.MIN_VALUE; x <= Short.MAX_VALUE; x++) {
             short s = (short) x;
             short u = G711.ulawToLinear(G711.linearToUlaw(s));
-            if (Math.abs(x) <= 32635) {   // beyond the μ-law clip point everything is the top code
+            if (Math.abs(x) <= 32635) { // beyond the μ-law clip point everything is the top code
                 assertTrue(Math.abs(x - u) <= ulawStep(u) / 2, "ulaw " + x + " -> " + u);
             }
             short a = G711.alawToLinear(G711.linearToAlaw(s));
@@ -109,7 +114,8 @@ class G711Test {
         for (int i = 0; i < positive.length; i++) {
             positive[i] = (short) i;
         }
-        assertArrayEquals(jdkEncode(positive, javax.sound.sampled.AudioFormat.Encoding.ALAW), G711.encodeAlaw(positive));
+        assertArrayEquals(
+                jdkEncode(positive, javax.sound.sampled.AudioFormat.Encoding.ALAW), G711.encodeAlaw(positive));
     }
 
     private static int ulawStep(int decoded) {
@@ -138,17 +144,18 @@ class G711Test {
         var companded = new javax.sound.sampled.AudioFormat(encoding, 8000, 8, 1, 1, 8000, false);
         var pcm = new javax.sound.sampled.AudioFormat(8000, 16, 1, true, false);
         try (AudioInputStream in = new AudioInputStream(new ByteArrayInputStream(codes), companded, codes.length);
-             AudioInputStream out = AudioSystem.getAudioInputStream(pcm, in)) {
+                AudioInputStream out = AudioSystem.getAudioInputStream(pcm, in)) {
             return Pcm16.fromBytes(out.readAllBytes());
         }
     }
 
-    private static byte[] jdkEncode(short[] samples, javax.sound.sampled.AudioFormat.Encoding encoding) throws Exception {
+    private static byte[] jdkEncode(short[] samples, javax.sound.sampled.AudioFormat.Encoding encoding)
+            throws Exception {
         var pcm = new javax.sound.sampled.AudioFormat(8000, 16, 1, true, false);
         var companded = new javax.sound.sampled.AudioFormat(encoding, 8000, 8, 1, 1, 8000, false);
         byte[] bytes = Pcm16.toBytes(samples);
         try (AudioInputStream in = new AudioInputStream(new ByteArrayInputStream(bytes), pcm, samples.length);
-             AudioInputStream out = AudioSystem.getAudioInputStream(companded, in)) {
+                AudioInputStream out = AudioSystem.getAudioInputStream(companded, in)) {
             byte[] result = out.readAllBytes();
             return Arrays.copyOf(result, result.length);
         }

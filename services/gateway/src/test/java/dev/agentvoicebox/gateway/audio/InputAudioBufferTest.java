@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.Base64;
-
 import org.junit.jupiter.api.Test;
 
 class InputAudioBufferTest {

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
 
 class SentenceSplitterTest {
@@ -37,13 +36,19 @@ class SentenceSplitterTest {
 
     @Test
     void keepsAbbreviationsDecimalsAndInitialsInsideASentence() {
-        assertEquals(List.of("Dr. Smith paid $3.50 for it, e.g. at 10 a.m. on Main St. today.", "J. R. R. Tolkien wrote it."),
-                split("Dr. Smith paid $3", ".50 for it, e.g. at 10 a.m. on Main St. today. J. R. R. Tolkien wrote it."));
+        assertEquals(
+                List.of(
+                        "Dr. Smith paid $3.50 for it, e.g. at 10 a.m. on Main St. today.",
+                        "J. R. R. Tolkien wrote it."),
+                split(
+                        "Dr. Smith paid $3",
+                        ".50 for it, e.g. at 10 a.m. on Main St. today. J. R. R. Tolkien wrote it."));
     }
 
     @Test
     void closingQuotesEllipsesAndLineBreaksEndSentences() {
-        assertEquals(List.of("He said \"stop!\"", "Then… nothing.", "Wait...", "Really?!", "A list:", "- one"),
+        assertEquals(
+                List.of("He said \"stop!\"", "Then… nothing.", "Wait...", "Really?!", "A list:", "- one"),
                 split("He said \"stop!\" Then… nothing. Wait... Really?! A list:\n- one"));
         assertEquals(List.of("你好。", "再见！"), split("你好。再见！"));
     }

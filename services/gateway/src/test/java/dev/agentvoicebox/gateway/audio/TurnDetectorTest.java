@@ -5,12 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,6 +21,7 @@ class TurnDetectorTest {
     private static short[] second;
     /** Where the fixture's voice begins and ends (flite leaves quiet around it), ms into the fixture. */
     private static long onsetMs;
+
     private static long offsetMs;
     private static VadEngine silero;
 
@@ -93,10 +92,12 @@ class TurnDetectorTest {
         var stopped = assertInstanceOf(TurnDetector.SpeechStopped.class, events.get(1));
         // The voice begins at 1000 + onset ms; the start reaches back by the 300 ms prefix padding.
         long voiceStart = 1000 + onsetMs;
-        assertTrue(started.audioStartMs() >= voiceStart - 300 - 50 && started.audioStartMs() <= voiceStart - 300 + 100,
+        assertTrue(
+                started.audioStartMs() >= voiceStart - 300 - 50 && started.audioStartMs() <= voiceStart - 300 + 100,
                 "start " + started.audioStartMs() + " vs voice start " + voiceStart);
         long voiceEnd = 1000 + offsetMs;
-        assertTrue(stopped.audioEndMs() > voiceEnd - 150 && stopped.audioEndMs() <= voiceEnd + 200,
+        assertTrue(
+                stopped.audioEndMs() > voiceEnd - 150 && stopped.audioEndMs() <= voiceEnd + 200,
                 "end " + stopped.audioEndMs() + " vs voice end " + voiceEnd);
         assertEquals(started.audioStartMs(), stopped.audioStartMs());
     }
@@ -104,15 +105,17 @@ class TurnDetectorTest {
     @Test
     void silenceDurationDecidesWhetherAPauseEndsTheTurn() {
         // Two utterances with about a second of quiet between them.
-        short[] audio = Fixtures.concat(Fixtures.silence(500), speech, Fixtures.silence(1000), second,
-                Fixtures.silence(2000));
+        short[] audio =
+                Fixtures.concat(Fixtures.silence(500), speech, Fixtures.silence(1000), second, Fixtures.silence(2000));
         TurnDetection patient = new TurnDetection("server_vad", 0.5, 300, 1800, 0, null);
         assertEquals(1, stops(run(silero(), patient, audio, 480)));
         assertEquals(2, stops(run(silero(), TurnDetection.SERVER_VAD_DEFAULTS, audio, 480)));
     }
 
     private static long stops(List<TurnDetector.Event> events) {
-        return events.stream().filter(e -> e instanceof TurnDetector.SpeechStopped).count();
+        return events.stream()
+                .filter(e -> e instanceof TurnDetector.SpeechStopped)
+                .count();
     }
 
     @Test
@@ -122,11 +125,14 @@ class TurnDetectorTest {
         assertTrue(events.size() >= 2, events.toString());
         var started = assertInstanceOf(TurnDetector.SpeechStarted.class, events.get(0));
         long expected = 1000 + onsetMs - 300;
-        assertTrue(Math.abs(started.audioStartMs() - expected) <= 100, "start " + started.audioStartMs() + " vs " + expected);
+        assertTrue(
+                Math.abs(started.audioStartMs() - expected) <= 100,
+                "start " + started.audioStartMs() + " vs " + expected);
         assertInstanceOf(TurnDetector.SpeechStopped.class, events.get(events.size() - 1));
         assertEquals(List.of(), run(EnergyVad.ENGINE, TurnDetection.SERVER_VAD_DEFAULTS, Fixtures.silence(3000), 320));
 
-        short[] tone = Fixtures.concat(Fixtures.silence(500), Fixtures.tone(440, 0.3, 1000, 16000), Fixtures.silence(1000));
+        short[] tone =
+                Fixtures.concat(Fixtures.silence(500), Fixtures.tone(440, 0.3, 1000, 16000), Fixtures.silence(1000));
         List<TurnDetector.Event> toneEvents = run(EnergyVad.ENGINE, TurnDetection.SERVER_VAD_DEFAULTS, tone, 320);
         assertEquals(2, toneEvents.size(), toneEvents.toString());
         var stopped = assertInstanceOf(TurnDetector.SpeechStopped.class, toneEvents.get(1));
@@ -159,7 +165,9 @@ class TurnDetectorTest {
         try (TurnDetector detector = new TurnDetector(EnergyVad.ENGINE.open(), withIdle, 0)) {
             detector.armIdleTimeout(2000); // the assistant's audio plays until then
             assertEquals(List.of(), detector.feed(Fixtures.silence(2500)));
-            var timeout = assertInstanceOf(TurnDetector.Timeout.class, detector.feed(Fixtures.silence(600)).get(0));
+            var timeout = assertInstanceOf(
+                    TurnDetector.Timeout.class,
+                    detector.feed(Fixtures.silence(600)).get(0));
             assertEquals(2000, timeout.audioStartMs());
 
             detector.armIdleTimeout(detector.nowMs());
@@ -183,20 +191,32 @@ class TurnDetectorTest {
 
     @Test
     void turnDetectionJsonResolvesDefaultsAndSemanticEagerness() throws Exception {
-        assertEquals(TurnDetection.SERVER_VAD_DEFAULTS, TurnDetection.fromJson(JSON.readTree("{\"type\":\"server_vad\"}")));
+        assertEquals(
+                TurnDetection.SERVER_VAD_DEFAULTS, TurnDetection.fromJson(JSON.readTree("{\"type\":\"server_vad\"}")));
         TurnDetection custom = TurnDetection.fromJson(JSON.readTree(
                 "{\"type\":\"server_vad\",\"threshold\":0.7,\"prefix_padding_ms\":100,\"silence_duration_ms\":900,"
                         + "\"idle_timeout_ms\":6000,\"create_response\":true}"));
         assertEquals(new TurnDetection("server_vad", 0.7, 100, 900, 6000, null), custom);
-        assertEquals(1500, TurnDetection.fromJson(JSON.readTree("{\"type\":\"semantic_vad\",\"eagerness\":\"low\"}")).silenceDurationMs());
-        assertEquals(800, TurnDetection.fromJson(JSON.readTree("{\"type\":\"semantic_vad\"}")).silenceDurationMs());
-        assertEquals(400, TurnDetection.fromJson(JSON.readTree("{\"type\":\"semantic_vad\",\"eagerness\":\"high\"}")).silenceDurationMs());
+        assertEquals(
+                1500,
+                TurnDetection.fromJson(JSON.readTree("{\"type\":\"semantic_vad\",\"eagerness\":\"low\"}"))
+                        .silenceDurationMs());
+        assertEquals(
+                800,
+                TurnDetection.fromJson(JSON.readTree("{\"type\":\"semantic_vad\"}"))
+                        .silenceDurationMs());
+        assertEquals(
+                400,
+                TurnDetection.fromJson(JSON.readTree("{\"type\":\"semantic_vad\",\"eagerness\":\"high\"}"))
+                        .silenceDurationMs());
         assertEquals(null, TurnDetection.fromJson(JSON.readTree("null")));
         assertNotNull(TurnDetection.fromJson(JSON.readTree("{}")));
     }
 
     @Test
     void missingModelFallsBackToEnergy() {
-        assertEquals("energy", VadEngines.load(Path.of("target", "no-such-model.onnx")).name());
+        assertEquals(
+                "energy",
+                VadEngines.load(Path.of("target", "no-such-model.onnx")).name());
     }
 }

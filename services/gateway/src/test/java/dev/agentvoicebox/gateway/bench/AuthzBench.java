@@ -3,6 +3,15 @@ package dev.agentvoicebox.gateway.bench;
 import static dev.agentvoicebox.gateway.bench.BenchSupport.env;
 import static dev.agentvoicebox.gateway.bench.BenchSupport.requireLoopback;
 
+import dev.agentvoicebox.platform.RedisConnections;
+import dev.agentvoicebox.platform.edge.EdgeAuthz;
+import dev.agentvoicebox.platform.edge.EdgeDecision;
+import dev.agentvoicebox.platform.limits.LimitOutcome;
+import dev.agentvoicebox.platform.limits.Limits;
+import dev.agentvoicebox.platform.limits.RateLimiter;
+import dev.agentvoicebox.platform.policy.PolicyUnavailableException;
+import dev.agentvoicebox.platform.policy.SessionDecision;
+import dev.agentvoicebox.platform.policy.SessionPolicy;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,17 +24,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-
-import dev.agentvoicebox.platform.RedisConnections;
-import dev.agentvoicebox.platform.edge.EdgeAuthz;
-import dev.agentvoicebox.platform.edge.EdgeDecision;
-import dev.agentvoicebox.platform.limits.LimitOutcome;
-import dev.agentvoicebox.platform.limits.Limits;
-import dev.agentvoicebox.platform.limits.RateLimiter;
-import dev.agentvoicebox.platform.policy.PolicyUnavailableException;
-import dev.agentvoicebox.platform.policy.SessionDecision;
-import dev.agentvoicebox.platform.policy.SessionPolicy;
-
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -65,7 +63,9 @@ import org.openjdk.jmh.annotations.Warmup;
  */
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--sun-misc-unsafe-memory-access=allow", "--enable-native-access=ALL-UNNAMED"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--sun-misc-unsafe-memory-access=allow", "--enable-native-access=ALL-UNNAMED"})
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 2)
 @Threads(1)
@@ -83,7 +83,8 @@ public class AuthzBench {
             String host = target.substring(0, colon);
             requireLoopback("bench", host);
             authz = EdgeAuthz.self(host, Integer.parseInt(target.substring(colon + 1)), Duration.ofSeconds(2));
-            String key = Files.readString(Path.of(env("AVB_API_KEY_FILE", ".avb/dev-api-key"))).trim();
+            String key = Files.readString(Path.of(env("AVB_API_KEY_FILE", ".avb/dev-api-key")))
+                    .trim();
             // What the gateway passes for a WebSocket upgrade.
             headers = Map.of(
                     "Host", List.of("127.0.0.1:8443"),
@@ -120,8 +121,14 @@ public class AuthzBench {
             URI opa = URI.create(env("AVB_OPA_URL", "http://127.0.0.1:8181"));
             requireLoopback("bench", opa.getHost());
             // As the gateway builds it: 60 s cache, revision checked every 5 s.
-            policy = new SessionPolicy(opa, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build(),
-                    Duration.ofSeconds(60), Duration.ofSeconds(5), Clock.systemUTC());
+            policy = new SessionPolicy(
+                    opa,
+                    HttpClient.newBuilder()
+                            .connectTimeout(Duration.ofSeconds(2))
+                            .build(),
+                    Duration.ofSeconds(60),
+                    Duration.ofSeconds(5),
+                    Clock.systemUTC());
             tenant = env("AVB_BENCH_TENANT", "dev");
             SessionDecision first = policy.decide(tenant, null);
             if (!first.allowed()) {

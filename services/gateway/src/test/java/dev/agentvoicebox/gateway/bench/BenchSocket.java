@@ -4,6 +4,8 @@ import static dev.agentvoicebox.gateway.bench.BenchSupport.JSON;
 import static dev.agentvoicebox.gateway.bench.BenchSupport.env;
 import static dev.agentvoicebox.gateway.bench.BenchSupport.requireLoopback;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -16,16 +18,12 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 /**
  * One Realtime session of a benchmark: the socket listener queues events stamped on arrival; the
  * driver thread waits on them. Every wait and send is capped by the benchmark's one deadline.
  */
 class BenchSocket implements WebSocket.Listener, AutoCloseable {
-    record Event(long nanos, String type, JsonNode json) {
-    }
+    record Event(long nanos, String type, JsonNode json) {}
 
     /** The stack's Realtime endpoint and the dev tenant's key. */
     record Gateway(URI uri, String apiKey) {
@@ -34,7 +32,8 @@ class BenchSocket implements WebSocket.Listener, AutoCloseable {
             String base = env("AVB_GATEWAY_URL", "https://127.0.0.1:8443").replaceAll("/+$", "");
             URI uri = URI.create(base.replaceFirst("^http", "ws") + "/v1/realtime?model=gpt-realtime");
             requireLoopback(who, uri.getHost());
-            String apiKey = Files.readString(Path.of(env("AVB_API_KEY_FILE", ".avb/dev-api-key"))).trim();
+            String apiKey = Files.readString(Path.of(env("AVB_API_KEY_FILE", ".avb/dev-api-key")))
+                    .trim();
             return new Gateway(uri, apiKey);
         }
     }
@@ -78,7 +77,8 @@ class BenchSocket implements WebSocket.Listener, AutoCloseable {
                 JsonNode json = JSON.readTree(text);
                 events.add(new Event(now, json.path("type").asText(), json));
             } catch (IOException e) {
-                events.add(new Event(now, "bench.unreadable", JSON.createObjectNode().put("text", text)));
+                events.add(new Event(
+                        now, "bench.unreadable", JSON.createObjectNode().put("text", text)));
             }
         }
         webSocket.request(1);
@@ -117,12 +117,14 @@ class BenchSocket implements WebSocket.Listener, AutoCloseable {
                 return event;
             }
             switch (event.type()) {
-                case "error" -> throw new IllegalStateException("error event waiting for " + what + ": "
-                        + event.json().path("error"));
+                case "error" ->
+                    throw new IllegalStateException("error event waiting for " + what + ": "
+                            + event.json().path("error"));
                 case "bench.closed" -> throw new IllegalStateException(closedBecause + " waiting for " + what);
                 // Only spoken sessions transcribe; a failed transcript means their turn has no answer coming.
-                case "conversation.item.input_audio_transcription.failed" -> throw new IllegalStateException(
-                        "transcription failed waiting for " + what + ": " + event.json().path("error"));
+                case "conversation.item.input_audio_transcription.failed" ->
+                    throw new IllegalStateException("transcription failed waiting for " + what + ": "
+                            + event.json().path("error"));
                 default -> {
                     // another event on the way: transcript deltas, rate_limits.updated, ...
                 }

@@ -1,5 +1,6 @@
 package dev.agentvoicebox.gateway.bench;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -12,14 +13,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 /** What the benchmarks share: settings, the loopback guard, command-line options, latency lines, pid files. */
 final class BenchSupport {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    private BenchSupport() {
-    }
+    private BenchSupport() {}
 
     static String env(String name, String fallback) {
         String value = System.getenv(name);
@@ -30,8 +28,8 @@ final class BenchSupport {
     static void requireLoopback(String who, String host) throws IOException {
         for (InetAddress address : InetAddress.getAllByName(host)) {
             if (!address.isLoopbackAddress()) {
-                throw new IllegalArgumentException(who + ": " + host
-                        + " is not a loopback address; the benchmark only drives the local stack");
+                throw new IllegalArgumentException(
+                        who + ": " + host + " is not a loopback address; the benchmark only drives the local stack");
             }
         }
     }
@@ -44,8 +42,14 @@ final class BenchSupport {
             System.out.printf(Locale.ROOT, "%-44s no samples%n", what);
             return;
         }
-        System.out.printf(Locale.ROOT, "%-44s p50 %8.2f ms   p99 %8.2f ms   max %8.2f ms   (n=%d)%n", what,
-                percentile(sorted, 50), percentile(sorted, 99), sorted.getLast() / 1e6, sorted.size());
+        System.out.printf(
+                Locale.ROOT,
+                "%-44s p50 %8.2f ms   p99 %8.2f ms   max %8.2f ms   (n=%d)%n",
+                what,
+                percentile(sorted, 50),
+                percentile(sorted, 99),
+                sorted.getLast() / 1e6,
+                sorted.size());
     }
 
     /** Nearest rank, so a reported value is one that was measured. */

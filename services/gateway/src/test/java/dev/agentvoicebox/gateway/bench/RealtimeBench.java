@@ -5,6 +5,10 @@ import static dev.agentvoicebox.gateway.bench.BenchSupport.env;
 import static dev.agentvoicebox.gateway.bench.BenchSupport.print;
 import static dev.agentvoicebox.gateway.bench.BenchSupport.readPid;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.gateway.bench.BenchSocket.Event;
+import dev.agentvoicebox.gateway.bench.BenchSocket.Gateway;
+import dev.agentvoicebox.gateway.bench.BenchSupport.Arguments;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
@@ -21,12 +25,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import dev.agentvoicebox.gateway.bench.BenchSocket.Event;
-import dev.agentvoicebox.gateway.bench.BenchSocket.Gateway;
-import dev.agentvoicebox.gateway.bench.BenchSupport.Arguments;
-
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * Load driver for the Realtime gateway ({@code make bench}): N concurrent text sessions over
@@ -61,11 +59,14 @@ public final class RealtimeBench {
     private final AtomicInteger completedTurns = new AtomicInteger();
     private final AtomicInteger completedSessions = new AtomicInteger();
 
-    record Options(int sessions, int turns, int roundTrips, int deadlineSeconds, int connectConcurrency,
-                   int settleMillis) {
+    record Options(
+            int sessions, int turns, int roundTrips, int deadlineSeconds, int connectConcurrency, int settleMillis) {
         static Options parse(String[] args) {
-            Arguments values = new Arguments("bench", "RealtimeBench [--sessions 200] [--turns 3] [--round-trips 5]"
-                    + " [--deadline-s 180] [--connect-concurrency 50] [--settle-ms 2000]", args);
+            Arguments values = new Arguments(
+                    "bench",
+                    "RealtimeBench [--sessions 200] [--turns 3] [--round-trips 5]"
+                            + " [--deadline-s 180] [--connect-concurrency 50] [--settle-ms 2000]",
+                    args);
             Options options = new Options(
                     values.take("sessions", 200, 1, 5000),
                     values.take("turns", 3, 0, 100),
@@ -82,7 +83,10 @@ public final class RealtimeBench {
         this.options = options;
         this.gateway = gateway;
         this.deadlineNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.deadlineSeconds());
-        this.http = HttpClient.newBuilder().executor(threads).connectTimeout(Duration.ofSeconds(10)).build();
+        this.http = HttpClient.newBuilder()
+                .executor(threads)
+                .connectTimeout(Duration.ofSeconds(10))
+                .build();
     }
 
     public static void main(String[] args) throws Exception {
@@ -94,8 +98,14 @@ public final class RealtimeBench {
     }
 
     int run(Path pidFile) throws Exception {
-        System.out.printf(Locale.ROOT, "bench: %s, %d sessions x (%d round trips + %d turns), deadline %d s%n",
-                gateway.uri(), options.sessions(), options.roundTrips(), options.turns(), options.deadlineSeconds());
+        System.out.printf(
+                Locale.ROOT,
+                "bench: %s, %d sessions x (%d round trips + %d turns), deadline %d s%n",
+                gateway.uri(),
+                options.sessions(),
+                options.roundTrips(),
+                options.turns(),
+                options.deadlineSeconds());
         long pid = readPid(pidFile);
 
         // Warm-up: one session, one turn, not counted (class loading, JIT, connections to Redis).
@@ -136,8 +146,13 @@ public final class RealtimeBench {
         Thread.sleep(Math.min(options.settleMillis(), Math.max(0, TimeUnit.NANOSECONDS.toMillis(remainingNanos()))));
         long rssAfter = rssKb(pid);
         int idle = sessions.size();
-        System.out.printf(Locale.ROOT, "bench: %d/%d sessions open in %.1f s%s%n", idle, options.sessions(),
-                openSeconds, allOpened ? "" : " (deadline hit while connecting)");
+        System.out.printf(
+                Locale.ROOT,
+                "bench: %d/%d sessions open in %.1f s%s%n",
+                idle,
+                options.sessions(),
+                openSeconds,
+                allOpened ? "" : " (deadline hit while connecting)");
 
         // Load: every open session at once.
         long loadStart = System.nanoTime();
@@ -161,18 +176,31 @@ public final class RealtimeBench {
         }
 
         System.out.println();
-        System.out.printf(Locale.ROOT, "sessions          %d opened, %d completed every step%s%n", idle,
-                completedSessions.get(), allFinished ? "" : " (deadline hit: the rest were aborted)");
-        System.out.printf(Locale.ROOT, "turns             %d completed in %.1f s (%.1f turns/s)%n", completedTurns.get(),
-                loadSeconds, completedTurns.get() / Math.max(loadSeconds, 1e-9));
+        System.out.printf(
+                Locale.ROOT,
+                "sessions          %d opened, %d completed every step%s%n",
+                idle,
+                completedSessions.get(),
+                allFinished ? "" : " (deadline hit: the rest were aborted)");
+        System.out.printf(
+                Locale.ROOT,
+                "turns             %d completed in %.1f s (%.1f turns/s)%n",
+                completedTurns.get(),
+                loadSeconds,
+                completedTurns.get() / Math.max(loadSeconds, 1e-9));
         print("connect -> session.created", connectNanos);
         print("response.create -> first output_text.delta", firstDeltaNanos);
         print("response.create -> response.done", responseNanos);
         print("input_audio_buffer.clear -> .cleared", clearNanos);
         print("session.update -> session.updated", updateNanos);
         if (rssBefore > 0 && rssAfter > 0 && idle > 0) {
-            System.out.printf(Locale.ROOT, "gateway memory    RSS %.1f MiB -> %.1f MiB with %d idle sessions: %.1f KiB per session%n",
-                    rssBefore / 1024.0, rssAfter / 1024.0, idle, (rssAfter - rssBefore) / (double) idle);
+            System.out.printf(
+                    Locale.ROOT,
+                    "gateway memory    RSS %.1f MiB -> %.1f MiB with %d idle sessions: %.1f KiB per session%n",
+                    rssBefore / 1024.0,
+                    rssAfter / 1024.0,
+                    idle,
+                    (rssAfter - rssBefore) / (double) idle);
         } else {
             System.out.println("gateway memory    unknown (no readable /proc/<pid>/status for " + pidFile + ")");
         }

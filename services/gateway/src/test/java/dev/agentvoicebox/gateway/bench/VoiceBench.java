@@ -5,6 +5,13 @@ import static dev.agentvoicebox.gateway.bench.BenchSupport.env;
 import static dev.agentvoicebox.gateway.bench.BenchSupport.print;
 import static dev.agentvoicebox.gateway.bench.BenchSupport.readPid;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.gateway.audio.Fixtures;
+import dev.agentvoicebox.gateway.bench.BenchSocket.Event;
+import dev.agentvoicebox.gateway.bench.BenchSocket.Gateway;
+import dev.agentvoicebox.gateway.bench.BenchSupport.Arguments;
+import dev.agentvoicebox.platform.audio.Resampler;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.nio.ByteBuffer;
@@ -29,15 +36,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-
-import dev.agentvoicebox.gateway.audio.Fixtures;
-import dev.agentvoicebox.gateway.bench.BenchSocket.Event;
-import dev.agentvoicebox.gateway.bench.BenchSocket.Gateway;
-import dev.agentvoicebox.gateway.bench.BenchSupport.Arguments;
-import dev.agentvoicebox.platform.audio.Resampler;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * Load driver for spoken turns ({@code make bench}): M concurrent Realtime sessions with server_vad
@@ -90,12 +88,22 @@ public final class VoiceBench {
     private final AtomicLong answerSamples = new AtomicLong();
     private volatile boolean counting;
 
-    record Options(int sessions, int turns, int deadlineSeconds, int silenceMillis, int pauseMillis,
-                   int staggerMillis, String question, String voice) {
+    record Options(
+            int sessions,
+            int turns,
+            int deadlineSeconds,
+            int silenceMillis,
+            int pauseMillis,
+            int staggerMillis,
+            String question,
+            String voice) {
         static Options parse(String[] args) {
-            Arguments values = new Arguments("voice bench", "VoiceBench [--sessions 8] [--turns 3] [--deadline-s 180]"
-                    + " [--silence-ms 500] [--pause-ms 1000] [--stagger-ms 300]"
-                    + " [--question 'hello world what is the weather today'] [--voice alloy]", args);
+            Arguments values = new Arguments(
+                    "voice bench",
+                    "VoiceBench [--sessions 8] [--turns 3] [--deadline-s 180]"
+                            + " [--silence-ms 500] [--pause-ms 1000] [--stagger-ms 300]"
+                            + " [--question 'hello world what is the weather today'] [--voice alloy]",
+                    args);
             String question = values.take("question", "hello world what is the weather today");
             String voice = values.take("voice", "alloy");
             Options options = new Options(
@@ -105,7 +113,8 @@ public final class VoiceBench {
                     values.take("silence-ms", 500, 200, 3000),
                     values.take("pause-ms", 1000, 0, 10000),
                     values.take("stagger-ms", 300, 0, 5000),
-                    question, voice);
+                    question,
+                    voice);
             values.requireAllTaken();
             return options;
         }
@@ -116,7 +125,10 @@ public final class VoiceBench {
         this.gateway = gateway;
         this.question = question;
         this.deadlineNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.deadlineSeconds());
-        this.http = HttpClient.newBuilder().executor(threads).connectTimeout(Duration.ofSeconds(10)).build();
+        this.http = HttpClient.newBuilder()
+                .executor(threads)
+                .connectTimeout(Duration.ofSeconds(10))
+                .build();
     }
 
     public static void main(String[] args) throws Exception {
@@ -130,10 +142,18 @@ public final class VoiceBench {
 
     int run(Path runDir) throws Exception {
         double questionSeconds = question.length / (double) RATE;
-        System.out.printf(Locale.ROOT, "voice bench: %s, %d sessions x %d spoken turns (\"%s\", %.2f s of speech;"
+        System.out.printf(
+                Locale.ROOT,
+                "voice bench: %s, %d sessions x %d spoken turns (\"%s\", %.2f s of speech;"
                         + " server_vad silence %d ms; audio answers, voice %s), deadline %d s%n",
-                gateway.uri(), options.sessions(), options.turns(), options.question(), questionSeconds,
-                options.silenceMillis(), options.voice(), options.deadlineSeconds());
+                gateway.uri(),
+                options.sessions(),
+                options.turns(),
+                options.question(),
+                questionSeconds,
+                options.silenceMillis(),
+                options.voice(),
+                options.deadlineSeconds());
 
         // Warm-up: one session, one turn, not counted (JIT, VAD and recogniser models, tts engine).
         try (Session warm = open()) {
@@ -198,10 +218,19 @@ public final class VoiceBench {
 
         double audioSeconds = chunksSent.get() * CHUNK_MS / 1000.0;
         System.out.println();
-        System.out.printf(Locale.ROOT, "sessions          %d started, %d completed every turn%s%n", options.sessions(),
-                completedSessions.get(), allFinished ? "" : " (deadline hit: the rest were aborted)");
-        System.out.printf(Locale.ROOT, "turns             %d completed in %.1f s; %.1f s of audio streamed in, %.1f s of audio answers out%n",
-                completedTurns.get(), loadSeconds, audioSeconds, answerSamples.get() / (double) RATE);
+        System.out.printf(
+                Locale.ROOT,
+                "sessions          %d started, %d completed every turn%s%n",
+                options.sessions(),
+                completedSessions.get(),
+                allFinished ? "" : " (deadline hit: the rest were aborted)");
+        System.out.printf(
+                Locale.ROOT,
+                "turns             %d completed in %.1f s; %.1f s of audio streamed in, %.1f s of audio answers out%n",
+                completedTurns.get(),
+                loadSeconds,
+                audioSeconds,
+                answerSamples.get() / (double) RATE);
         print("speech_stopped -> first output_audio.delta", stoppedToFirstAudio);
         print("end of speech sent -> speech_stopped", audioEndToStopped);
         print("speech_stopped -> transcription.completed", stoppedToTranscript);
@@ -233,20 +262,32 @@ public final class VoiceBench {
             long[] before = ticksBefore.get(name);
             long[] after = ticksAfter.get(name);
             if (before != null && after != null) {
-                others.append(String.format(Locale.ROOT, " %s %.1f s;", name,
-                        (after[0] + after[1] - before[0] - before[1]) / clock));
+                others.append(String.format(
+                        Locale.ROOT, " %s %.1f s;", name, (after[0] + after[1] - before[0] - before[1]) / clock));
             }
         }
         others.append(String.format(Locale.ROOT, " this driver %.1f s", cpuSelf / 1e9));
         if (ticksBefore.keySet().containsAll(SERVICES) && ticksAfter.keySet().containsAll(SERVICES)) {
-            System.out.printf(Locale.ROOT, "service CPU       %.1f s over %.1f s wall (%.2f cores):%s%n", serviceCpu,
-                    loadSeconds, serviceCpu / Math.max(loadSeconds, 1e-9), parts.substring(0, parts.length() - 1));
-            System.out.printf(Locale.ROOT, "CPU per session   %.2f s CPU per session (%d turns each)%n",
-                    serviceCpu / options.sessions(), options.turns());
-            System.out.printf(Locale.ROOT, "CPU per audio s   %.0f ms CPU per second of audio streamed in (%.3f cores per live stream)%n",
-                    1000 * serviceCpu / Math.max(audioSeconds, 1e-9), serviceCpu / Math.max(audioSeconds, 1e-9));
+            System.out.printf(
+                    Locale.ROOT,
+                    "service CPU       %.1f s over %.1f s wall (%.2f cores):%s%n",
+                    serviceCpu,
+                    loadSeconds,
+                    serviceCpu / Math.max(loadSeconds, 1e-9),
+                    parts.substring(0, parts.length() - 1));
+            System.out.printf(
+                    Locale.ROOT,
+                    "CPU per session   %.2f s CPU per session (%d turns each)%n",
+                    serviceCpu / options.sessions(),
+                    options.turns());
+            System.out.printf(
+                    Locale.ROOT,
+                    "CPU per audio s   %.0f ms CPU per second of audio streamed in (%.3f cores per live stream)%n",
+                    1000 * serviceCpu / Math.max(audioSeconds, 1e-9),
+                    serviceCpu / Math.max(audioSeconds, 1e-9));
         } else {
-            System.out.println("service CPU       unknown: missing pid files in " + runDir + " (" + parts.toString().trim() + ")");
+            System.out.println("service CPU       unknown: missing pid files in " + runDir + " ("
+                    + parts.toString().trim() + ")");
         }
         System.out.printf(Locale.ROOT, "not counted       CPU%s%n", others);
         if (!transcripts.isEmpty()) {
@@ -261,8 +302,13 @@ public final class VoiceBench {
     }
 
     private void clearSamples() {
-        for (var q : List.of(audioEndToStopped, stoppedToTranscript, stoppedToCreated, stoppedToFirstAudio,
-                stoppedToDone, sendLateness)) {
+        for (var q : List.of(
+                audioEndToStopped,
+                stoppedToTranscript,
+                stoppedToCreated,
+                stoppedToFirstAudio,
+                stoppedToDone,
+                sendLateness)) {
             q.clear();
         }
         transcripts.clear();
@@ -304,8 +350,9 @@ public final class VoiceBench {
                 String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
                 // Fields after "(comm)" start with field 3 (state); utime, stime, cutime, cstime are 14..17.
                 String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
-                out.put(name, new long[] {Long.parseLong(f[11]) + Long.parseLong(f[12]),
-                        Long.parseLong(f[13]) + Long.parseLong(f[14])});
+                out.put(name, new long[] {
+                    Long.parseLong(f[11]) + Long.parseLong(f[12]), Long.parseLong(f[13]) + Long.parseLong(f[14])
+                });
             } catch (IOException | RuntimeException e) {
                 // gone or unreadable: left out
             }
@@ -315,7 +362,9 @@ public final class VoiceBench {
 
     private static double clockTicks() {
         try {
-            Process p = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder("getconf", "CLK_TCK")
+                    .redirectErrorStream(true)
+                    .start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
             if (p.waitFor(5, TimeUnit.SECONDS) && p.exitValue() == 0) {
                 return Double.parseDouble(out);
@@ -357,9 +406,11 @@ public final class VoiceBench {
             ObjectNode input = audio.putObject("input");
             input.putObject("format").put("type", "audio/pcm").put("rate", RATE);
             input.putObject("transcription").put("model", "whisper-1").put("language", "en");
-            input.putObject("turn_detection").put("type", "server_vad")
+            input.putObject("turn_detection")
+                    .put("type", "server_vad")
                     .put("silence_duration_ms", options.silenceMillis())
-                    .put("create_response", true).put("interrupt_response", true);
+                    .put("create_response", true)
+                    .put("interrupt_response", true);
             ObjectNode output = audio.putObject("output");
             output.putObject("format").put("type", "audio/pcm").put("rate", RATE);
             output.put("voice", options.voice());
@@ -373,7 +424,7 @@ public final class VoiceBench {
             String silence = base64(new short[CHUNK_SAMPLES], 0, CHUNK_SAMPLES);
             sender = Thread.ofVirtual().name("voice-bench-mic-" + id).start(() -> {
                 long next = System.nanoTime();
-                int at = -1;   // position in the question while speaking, -1 when silent
+                int at = -1; // position in the question while speaking, -1 when silent
                 try {
                     while (streaming && remainingNanos() > 0) {
                         String chunk;
@@ -391,7 +442,8 @@ public final class VoiceBench {
                         }
                         sleepUntil(next);
                         long late = System.nanoTime() - next;
-                        ObjectNode append = JSON.createObjectNode().put("type", "input_audio_buffer.append")
+                        ObjectNode append = JSON.createObjectNode()
+                                .put("type", "input_audio_buffer.append")
                                 .put("audio", chunk);
                         socket.sendText(JSON.writeValueAsString(append), true).get(5, TimeUnit.SECONDS);
                         if (counting) {
@@ -438,11 +490,15 @@ public final class VoiceBench {
             Event firstAudio = null;
             long samples = 0;
             while (true) {
-                Event e = await(x -> switch (x.type()) {
-                    case "conversation.item.input_audio_transcription.completed", "response.created",
-                         "response.output_audio.delta", "response.done" -> true;
-                    default -> false;
-                }, "the answer of turn " + n);
+                Event e = await(
+                        x -> switch (x.type()) {
+                            case "conversation.item.input_audio_transcription.completed",
+                                    "response.created",
+                                    "response.output_audio.delta",
+                                    "response.done" -> true;
+                            default -> false;
+                        },
+                        "the answer of turn " + n);
                 switch (e.type()) {
                     case "conversation.item.input_audio_transcription.completed" -> {
                         if (item.equals(e.json().path("item_id").asText())) {
@@ -452,7 +508,10 @@ public final class VoiceBench {
                     case "response.created" -> created = created == null ? e : created;
                     case "response.output_audio.delta" -> {
                         firstAudio = firstAudio == null ? e : firstAudio;
-                        samples += Base64.getDecoder().decode(e.json().path("delta").asText()).length / 2;
+                        samples += Base64.getDecoder()
+                                        .decode(e.json().path("delta").asText())
+                                        .length
+                                / 2;
                     }
                     default -> {
                         // response.done
@@ -462,8 +521,8 @@ public final class VoiceBench {
                     JsonNode response = e.json().path("response");
                     String status = response.path("status").asText();
                     if (!"completed".equals(status)) {
-                        throw new IllegalStateException("turn " + n + ": response " + status + ": "
-                                + response.path("status_details"));
+                        throw new IllegalStateException(
+                                "turn " + n + ": response " + status + ": " + response.path("status_details"));
                     }
                     if (firstAudio == null) {
                         throw new IllegalStateException("turn " + n + ": a completed response without audio");
@@ -478,7 +537,8 @@ public final class VoiceBench {
                         if (transcript != null) {
                             stoppedToTranscript.add(transcript.nanos() - t0);
                             if (transcripts.size() < 3) {
-                                transcripts.add(transcript.json().path("transcript").asText());
+                                transcripts.add(
+                                        transcript.json().path("transcript").asText());
                             }
                         }
                         if (created != null) {

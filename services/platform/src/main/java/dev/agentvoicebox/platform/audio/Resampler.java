@@ -26,10 +26,12 @@ public final class Resampler {
     private final int down;
     /** Filter taps at the up-sampled rate, centred: {@code taps[half + tau]} for tau in [-half, half]. */
     private final double[] taps;
+
     private final int half;
 
     /** Input samples kept: from index {@code base} on. */
     private double[] history = new double[0];
+
     private int historyLength;
     private long base;
     private long received;
@@ -116,8 +118,8 @@ public final class Resampler {
         short[] out = new short[(int) Math.max(0, Math.min(total, ceilDiv(received * up, down) + 1) - produced)];
         int count = 0;
         while (produced < total) {
-            long centre = produced * down;                  // position at the up-sampled rate
-            long last = Math.floorDiv(centre + half, up);   // newest input sample the output needs
+            long centre = produced * down; // position at the up-sampled rate
+            long last = Math.floorDiv(centre + half, up); // newest input sample the output needs
             if (!end && last >= received) {
                 break;
             }

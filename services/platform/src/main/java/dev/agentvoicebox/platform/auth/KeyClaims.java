@@ -14,8 +14,17 @@ import java.util.Map;
  * @param parent  for a client secret, the jti of the key that minted it (revoking it revokes both)
  * @param session for a client secret, the session settings it carries (empty otherwise)
  */
-public record KeyClaims(String tenant, String project, String role, String tier, List<String> scopes,
-                        String jti, Instant expiresAt, String kind, String parent, Map<String, Object> session) {
+public record KeyClaims(
+        String tenant,
+        String project,
+        String role,
+        String tier,
+        List<String> scopes,
+        String jti,
+        Instant expiresAt,
+        String kind,
+        String parent,
+        Map<String, Object> session) {
     public static final String ROLE_PLATFORM_ADMIN = "platform_admin";
     public static final String KIND_API_KEY = "api_key";
     public static final String KIND_CLIENT_SECRET = "client_secret";

@@ -1,15 +1,5 @@
 package dev.agentvoicebox.platform.auth;
 
-import java.net.MalformedURLException;
-import java.net.URI;
-import java.text.ParseException;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-
-import javax.net.ssl.SSLContext;
-
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.KeySourceException;
@@ -25,6 +15,14 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.proc.BadJWTException;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+import java.net.MalformedURLException;
+import java.net.URI;
+import java.text.ParseException;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import javax.net.ssl.SSLContext;
 
 /**
  * Verifies API keys and {@code ek_} client secrets signed by the tenants service: ES256 signature
@@ -46,7 +44,8 @@ public final class KeyVerifier {
         this.revocations = revocations;
         this.processor = new DefaultJWTProcessor<>();
         processor.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.ES256, source));
-        processor.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(AUDIENCE,
+        processor.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(
+                AUDIENCE,
                 new JWTClaimsSet.Builder().issuer(ISSUER).build(),
                 Set.of("jti", "exp", "iat", "role", "kind")));
     }
@@ -67,8 +66,8 @@ public final class KeyVerifier {
      */
     public static KeyVerifier fromJwksUrl(URI jwksUrl, SSLContext ssl, Revocations revocations) {
         try {
-            DefaultResourceRetriever retriever = new DefaultResourceRetriever(2000, 2000, 512 * 1024, true,
-                    ssl == null ? null : ssl.getSocketFactory());
+            DefaultResourceRetriever retriever = new DefaultResourceRetriever(
+                    2000, 2000, 512 * 1024, true, ssl == null ? null : ssl.getSocketFactory());
             JWKSource<SecurityContext> source = JWKSourceBuilder.create(jwksUrl.toURL(), retriever)
                     .retrying(true)
                     .build();
@@ -106,7 +105,8 @@ public final class KeyVerifier {
             if (secret != token.startsWith(CLIENT_SECRET_PREFIX)) {
                 throw new InvalidKeyException("invalid_claims", "the key's kind does not match its form");
             }
-            if (revocations.revoked(result.jti()) || (result.parent() != null && revocations.revoked(result.parent()))) {
+            if (revocations.revoked(result.jti())
+                    || (result.parent() != null && revocations.revoked(result.parent()))) {
                 throw new InvalidKeyException("revoked", "the key has been revoked");
             }
             return result;
@@ -129,9 +129,16 @@ public final class KeyVerifier {
         if (c.getStringClaim("tenant") == null && !KeyClaims.ROLE_PLATFORM_ADMIN.equals(role)) {
             throw new ParseException("tenant", 0);
         }
-        return new KeyClaims(c.getStringClaim("tenant"), c.getStringClaim("project"), role,
-                c.getStringClaim("tier"), scopes == null ? List.of() : List.copyOf(scopes), c.getJWTID(),
-                c.getExpirationTime().toInstant(), kind, c.getStringClaim("parent"),
+        return new KeyClaims(
+                c.getStringClaim("tenant"),
+                c.getStringClaim("project"),
+                role,
+                c.getStringClaim("tier"),
+                scopes == null ? List.of() : List.copyOf(scopes),
+                c.getJWTID(),
+                c.getExpirationTime().toInstant(),
+                kind,
+                c.getStringClaim("parent"),
                 session == null ? Map.of() : session);
     }
 }

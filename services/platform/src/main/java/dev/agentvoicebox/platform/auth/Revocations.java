@@ -1,8 +1,7 @@
 package dev.agentvoicebox.platform.auth;
 
-import java.util.Set;
-
 import io.lettuce.core.api.StatefulRedisConnection;
+import java.util.Set;
 
 /**
  * Which key ids (jti) are revoked. The tenants service writes {@code HSET avb:revoked <jti> <exp>}

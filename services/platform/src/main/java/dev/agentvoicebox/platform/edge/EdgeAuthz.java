@@ -1,5 +1,16 @@
 package dev.agentvoicebox.platform.edge;
 
+import dev.agentvoicebox.platform.Settings;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
+import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
+import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
+import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.helidon.http.Headers;
+import io.helidon.webserver.http.Filter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,19 +22,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-
-import dev.agentvoicebox.platform.Settings;
-
-import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
-import io.envoyproxy.envoy.service.auth.v3.AttributeContext;
-import io.envoyproxy.envoy.service.auth.v3.AuthorizationGrpc;
-import io.envoyproxy.envoy.service.auth.v3.CheckRequest;
-import io.envoyproxy.envoy.service.auth.v3.CheckResponse;
-import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.helidon.http.Headers;
-import io.helidon.webserver.http.Filter;
 
 /**
  * The edge authorization every public route goes through, in one of two modes
@@ -43,7 +41,10 @@ public final class EdgeAuthz implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(EdgeAuthz.class.getName());
     static final String PREFIX = "x-avb-";
 
-    public enum Mode { SELF, MESH }
+    public enum Mode {
+        SELF,
+        MESH
+    }
 
     private final Mode mode;
     private final ManagedChannel channel;
@@ -57,13 +58,17 @@ public final class EdgeAuthz implements AutoCloseable {
 
     /** From {@code AVB_EDGE_AUTHZ} (self|mesh, default self), {@code AVB_OPA_GRPC}, {@code AVB_EDGE_AUTHZ_TIMEOUT_MS}. */
     public static EdgeAuthz create(Settings settings) {
-        String mode = settings.get("AVB_EDGE_AUTHZ", "app.edge-authz.mode", "self").toLowerCase(Locale.ROOT);
+        String mode =
+                settings.get("AVB_EDGE_AUTHZ", "app.edge-authz.mode", "self").toLowerCase(Locale.ROOT);
         return switch (mode) {
             case "self" -> {
                 String target = settings.get("AVB_OPA_GRPC", "app.edge-authz.opa-grpc", "127.0.0.1:9191");
                 int colon = target.lastIndexOf(':');
-                yield self(target.substring(0, colon), Integer.parseInt(target.substring(colon + 1)),
-                        Duration.ofMillis(settings.getLong("AVB_EDGE_AUTHZ_TIMEOUT_MS", "app.edge-authz.timeout-ms", 2000)));
+                yield self(
+                        target.substring(0, colon),
+                        Integer.parseInt(target.substring(colon + 1)),
+                        Duration.ofMillis(
+                                settings.getLong("AVB_EDGE_AUTHZ_TIMEOUT_MS", "app.edge-authz.timeout-ms", 2000)));
             }
             case "mesh" -> mesh();
             default -> throw new IllegalArgumentException("AVB_EDGE_AUTHZ must be self or mesh, got '" + mode + "'");
@@ -72,7 +77,8 @@ public final class EdgeAuthz implements AutoCloseable {
 
     public static EdgeAuthz self(String host, int port, Duration timeout) {
         // Plaintext gRPC: the plugin listens on loopback (a sidecar in the pod, or the local stack).
-        ManagedChannel channel = NettyChannelBuilder.forAddress(host, port).usePlaintext().build();
+        ManagedChannel channel =
+                NettyChannelBuilder.forAddress(host, port).usePlaintext().build();
         return new EdgeAuthz(Mode.SELF, channel, timeout);
     }
 
@@ -103,7 +109,8 @@ public final class EdgeAuthz implements AutoCloseable {
     /** {@link #check} for Helidon request headers (an HTTP request or a WebSocket upgrade). */
     public EdgeDecision check(String method, String path, Headers headers) {
         Map<String, List<String>> map = new LinkedHashMap<>();
-        headers.forEach(h -> map.computeIfAbsent(h.name(), k -> new ArrayList<>()).addAll(h.allValues()));
+        headers.forEach(
+                h -> map.computeIfAbsent(h.name(), k -> new ArrayList<>()).addAll(h.allValues()));
         return check(method, path, map);
     }
 
@@ -119,7 +126,9 @@ public final class EdgeAuthz implements AutoCloseable {
         String role = headers.getOrDefault(EdgeIdentity.ROLE, "");
         String tenant = headers.getOrDefault(EdgeIdentity.TENANT, "");
         if (role.isEmpty() || (tenant.isEmpty() && !"platform_admin".equals(role))) {
-            return EdgeDecision.deny(401, "missing_identity",
+            return EdgeDecision.deny(
+                    401,
+                    "missing_identity",
                     "The request did not pass the edge authorization (no x-avb-* identity headers).");
         }
         Map<String, String> identity = new LinkedHashMap<>();
@@ -153,7 +162,9 @@ public final class EdgeAuthz implements AutoCloseable {
                     .check(request);
         } catch (StatusRuntimeException e) {
             // Fail closed: without a decision nothing is served.
-            LOG.log(Level.WARNING, "edge authorization unavailable: " + e.getStatus().getCode());
+            LOG.log(
+                    Level.WARNING,
+                    "edge authorization unavailable: " + e.getStatus().getCode());
             return EdgeDecision.deny(503, "authz_unavailable", "Authorization is unavailable; try again shortly.");
         }
         return fromResponse(response);
@@ -162,8 +173,11 @@ public final class EdgeAuthz implements AutoCloseable {
     static EdgeDecision fromResponse(CheckResponse response) {
         if (response.hasDeniedResponse()) {
             var denied = response.getDeniedResponse();
-            int status = denied.hasStatus() && denied.getStatus().getCodeValue() > 0 ? denied.getStatus().getCodeValue() : 403;
-            return new EdgeDecision(false, status, denied.getBody(), Map.of(), List.of(), headerMap(denied.getHeadersList()));
+            int status = denied.hasStatus() && denied.getStatus().getCodeValue() > 0
+                    ? denied.getStatus().getCodeValue()
+                    : 403;
+            return new EdgeDecision(
+                    false, status, denied.getBody(), Map.of(), List.of(), headerMap(denied.getHeadersList()));
         }
         if (response.getStatus().getCode() != 0) {
             // An evaluation error in OPA (gRPC status in the response): Envoy fails closed too.
@@ -171,14 +185,21 @@ public final class EdgeAuthz implements AutoCloseable {
             return EdgeDecision.deny(403, "authz_error", "The request could not be authorized.");
         }
         var ok = response.getOkResponse();
-        return new EdgeDecision(true, 200, "", headerMap(ok.getHeadersList()),
-                List.copyOf(ok.getHeadersToRemoveList()), headerMap(ok.getResponseHeadersToAddList()));
+        return new EdgeDecision(
+                true,
+                200,
+                "",
+                headerMap(ok.getHeadersList()),
+                List.copyOf(ok.getHeadersToRemoveList()),
+                headerMap(ok.getResponseHeadersToAddList()));
     }
 
     private static Map<String, String> headerMap(List<HeaderValueOption> options) {
         Map<String, String> map = new LinkedHashMap<>();
         for (HeaderValueOption option : options) {
-            map.put(option.getHeader().getKey().toLowerCase(Locale.ROOT), option.getHeader().getValue());
+            map.put(
+                    option.getHeader().getKey().toLowerCase(Locale.ROOT),
+                    option.getHeader().getValue());
         }
         return map;
     }

@@ -1,7 +1,5 @@
 package dev.agentvoicebox.platform.edge;
 
-import java.util.function.Predicate;
-
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
@@ -9,6 +7,7 @@ import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
+import java.util.function.Predicate;
 
 /**
  * Runs {@link EdgeAuthz#check} before a route. Helidon's request headers are immutable, so the

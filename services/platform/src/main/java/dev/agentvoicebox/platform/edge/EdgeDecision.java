@@ -12,16 +12,26 @@ import java.util.Map;
  * @param removedHeaders   request headers the policy strips (client-sent {@code x-avb-*})
  * @param responseHeaders  headers to add to the response (e.g. {@code www-authenticate})
  */
-public record EdgeDecision(boolean allowed, int status, String body, Map<String, String> identityHeaders,
-                           List<String> removedHeaders, Map<String, String> responseHeaders) {
+public record EdgeDecision(
+        boolean allowed,
+        int status,
+        String body,
+        Map<String, String> identityHeaders,
+        List<String> removedHeaders,
+        Map<String, String> responseHeaders) {
     public EdgeIdentity identity() {
         return EdgeIdentity.fromHeaders(identityHeaders);
     }
 
     static EdgeDecision deny(int status, String code, String message) {
         String type = status == 401 ? "invalid_request_error" : status >= 500 ? "server_error" : "permission_error";
-        return new EdgeDecision(false, status, "{\"error\":{\"message\":\"" + message.replace("\"", "'")
-                + "\",\"type\":\"" + type + "\",\"param\":null,\"code\":\"" + code + "\"}}",
-                Map.of(), List.of(), status == 401 ? Map.of("www-authenticate", "Bearer") : Map.of());
+        return new EdgeDecision(
+                false,
+                status,
+                "{\"error\":{\"message\":\"" + message.replace("\"", "'") + "\",\"type\":\"" + type
+                        + "\",\"param\":null,\"code\":\"" + code + "\"}}",
+                Map.of(),
+                List.of(),
+                status == 401 ? Map.of("www-authenticate", "Bearer") : Map.of());
     }
 }

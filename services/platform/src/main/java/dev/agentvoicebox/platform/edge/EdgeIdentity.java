@@ -1,9 +1,8 @@
 package dev.agentvoicebox.platform.edge;
 
+import io.helidon.webserver.http.ServerRequest;
 import java.util.Map;
 import java.util.Optional;
-
-import io.helidon.webserver.http.ServerRequest;
 
 /**
  * Who a request is for, as the edge policy established it. Services read identity only through
@@ -30,8 +29,13 @@ public record EdgeIdentity(String tenant, String project, String role, String ti
     }
 
     static EdgeIdentity fromHeaders(Map<String, String> h) {
-        return new EdgeIdentity(h.getOrDefault(TENANT, ""), h.getOrDefault(PROJECT, ""), h.getOrDefault(ROLE, ""),
-                h.getOrDefault(TIER, ""), h.getOrDefault(KEY_ID, ""), h.getOrDefault(KIND, ""));
+        return new EdgeIdentity(
+                h.getOrDefault(TENANT, ""),
+                h.getOrDefault(PROJECT, ""),
+                h.getOrDefault(ROLE, ""),
+                h.getOrDefault(TIER, ""),
+                h.getOrDefault(KEY_ID, ""),
+                h.getOrDefault(KIND, ""));
     }
 
     public boolean platformAdmin() {

@@ -9,6 +9,5 @@ package dev.agentvoicebox.platform.limits;
  * @param resetSeconds      seconds until the limit is whole again
  * @param retryAfterSeconds when refused (or in debt), seconds until the same request would pass; else 0
  */
-public record LimitOutcome(boolean allowed, String name, long limit, long remaining, long resetSeconds,
-                           long retryAfterSeconds) {
-}
+public record LimitOutcome(
+        boolean allowed, String name, long limit, long remaining, long resetSeconds, long retryAfterSeconds) {}

@@ -15,15 +15,24 @@ public record Limits(long responsesPerMinute, long tokensPerMinute, long concurr
     }
 
     public static Limits of(Map<String, Long> values) {
-        return new Limits(required(values, "responses_per_minute"), required(values, "tokens_per_minute"),
-                required(values, "concurrent_sessions"), required(values, "audio_minutes_per_day"));
+        return new Limits(
+                required(values, "responses_per_minute"),
+                required(values, "tokens_per_minute"),
+                required(values, "concurrent_sessions"),
+                required(values, "audio_minutes_per_day"));
     }
 
     /** The tier's limits with the names present in {@code overrides} replaced. */
     public Limits withOverrides(Map<String, Long> overrides) {
-        Map<String, Long> merged = new HashMap<>(Map.of("responses_per_minute", responsesPerMinute,
-                "tokens_per_minute", tokensPerMinute, "concurrent_sessions", concurrentSessions,
-                "audio_minutes_per_day", audioMinutesPerDay));
+        Map<String, Long> merged = new HashMap<>(Map.of(
+                "responses_per_minute",
+                responsesPerMinute,
+                "tokens_per_minute",
+                tokensPerMinute,
+                "concurrent_sessions",
+                concurrentSessions,
+                "audio_minutes_per_day",
+                audioMinutesPerDay));
         overrides.forEach((k, v) -> {
             if (!merged.containsKey(k)) {
                 throw new IllegalArgumentException("unknown limit " + k);

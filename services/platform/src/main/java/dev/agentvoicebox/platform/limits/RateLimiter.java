@@ -1,14 +1,13 @@
 package dev.agentvoicebox.platform.limits;
 
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.List;
-
-import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
 
 /**
  * Per-tenant limits in Redis, each check one Lua script so concurrent gateways never over-admit:
@@ -133,8 +132,15 @@ public final class RateLimiter {
      */
     public LimitOutcome acquireSession(String tenant, Limits limits, String sessionId, Duration lease) {
         long now = clock.millis();
-        List<Object> r = redis.sync().evalsha(leasesSha, ScriptOutputType.MULTI, new String[] {key(tenant, "sessions")},
-                Long.toString(limits.concurrentSessions()), Long.toString(now), Long.toString(lease.toMillis()), sessionId);
+        List<Object> r = redis.sync()
+                .evalsha(
+                        leasesSha,
+                        ScriptOutputType.MULTI,
+                        new String[] {key(tenant, "sessions")},
+                        Long.toString(limits.concurrentSessions()),
+                        Long.toString(now),
+                        Long.toString(lease.toMillis()),
+                        sessionId);
         boolean allowed = asLong(r.get(0)) == 1;
         long retry = allowed ? 0 : ceilSeconds(asLong(r.get(2)));
         return new LimitOutcome(allowed, "sessions", limits.concurrentSessions(), asLong(r.get(1)), retry, retry);
@@ -156,26 +162,41 @@ public final class RateLimiter {
 
     private LimitOutcome bucket(String tenant, String name, long limit, long cost, String mode) {
         long window = 60_000;
-        List<Object> r = redis.sync().evalsha(bucketSha, ScriptOutputType.MULTI, new String[] {key(tenant, name)},
-                Long.toString(limit), Long.toString(window), Long.toString(cost), Long.toString(clock.millis()), mode);
+        List<Object> r = redis.sync()
+                .evalsha(
+                        bucketSha,
+                        ScriptOutputType.MULTI,
+                        new String[] {key(tenant, name)},
+                        Long.toString(limit),
+                        Long.toString(window),
+                        Long.toString(cost),
+                        Long.toString(clock.millis()),
+                        mode);
         boolean allowed = asLong(r.get(0)) == 1;
-        return new LimitOutcome(allowed, name, limit, asLong(r.get(1)), ceilSeconds(asLong(r.get(2))),
-                ceilSeconds(asLong(r.get(3))));
+        return new LimitOutcome(
+                allowed, name, limit, asLong(r.get(1)), ceilSeconds(asLong(r.get(2))), ceilSeconds(asLong(r.get(3))));
     }
 
     private LimitOutcome daily(String tenant, Limits limits, long seconds, String mode) {
         Instant now = clock.instant();
         LocalDate day = LocalDate.ofInstant(now, ZoneOffset.UTC);
-        long untilMidnight = day.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC).toEpochMilli() - now.toEpochMilli();
+        long untilMidnight =
+                day.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC).toEpochMilli() - now.toEpochMilli();
         long limit = limits.audioMinutesPerDay() * 60;
-        List<Object> r = redis.sync().evalsha(dailySha, ScriptOutputType.MULTI,
-                new String[] {key(tenant, "audio:" + day)}, Long.toString(limit), Long.toString(seconds),
-                Long.toString(untilMidnight + 3_600_000), mode);
+        List<Object> r = redis.sync()
+                .evalsha(
+                        dailySha,
+                        ScriptOutputType.MULTI,
+                        new String[] {key(tenant, "audio:" + day)},
+                        Long.toString(limit),
+                        Long.toString(seconds),
+                        Long.toString(untilMidnight + 3_600_000),
+                        mode);
         boolean allowed = asLong(r.get(0)) == 1;
         long remaining = asLong(r.get(1));
         long reset = ceilSeconds(untilMidnight);
-        return new LimitOutcome(allowed, "audio_seconds", limit, remaining, reset,
-                allowed && remaining > 0 ? 0 : reset);
+        return new LimitOutcome(
+                allowed, "audio_seconds", limit, remaining, reset, allowed && remaining > 0 ? 0 : reset);
     }
 
     static String key(String tenant, String name) {

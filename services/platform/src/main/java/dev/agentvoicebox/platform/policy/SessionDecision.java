@@ -14,9 +14,16 @@ import java.util.Set;
  *                          audio_minutes_per_day: the tier's values with the tenant's overrides
  * @param revision          the bundle revisions the decision was made with
  */
-public record SessionDecision(boolean allowed, String reason, String tenant, String tier, List<String> voices,
-                              Set<String> blockedTools, List<String> outputModalities, Map<String, Long> limits,
-                              String revision) {
+public record SessionDecision(
+        boolean allowed,
+        String reason,
+        String tenant,
+        String tier,
+        List<String> voices,
+        Set<String> blockedTools,
+        List<String> outputModalities,
+        Map<String, Long> limits,
+        String revision) {
     public boolean voiceAllowed(String voice) {
         return voices.contains("*") || voices.contains(voice);
     }

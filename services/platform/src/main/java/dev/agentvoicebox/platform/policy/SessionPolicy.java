@@ -1,5 +1,9 @@
 package dev.agentvoicebox.platform.policy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.platform.Settings;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -16,12 +20,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-
-import dev.agentvoicebox.platform.Settings;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * The in-session policy client: asks OPA's data API for {@code data.avb.session.decision} and
@@ -53,9 +51,12 @@ public final class SessionPolicy {
 
     /** From {@code AVB_OPA_URL} (default http://127.0.0.1:8181): 60 s cache, revision checked every 5 s. */
     public static SessionPolicy create(Settings settings) {
-        return new SessionPolicy(URI.create(settings.get("AVB_OPA_URL", "app.opa.url", "http://127.0.0.1:8181")),
+        return new SessionPolicy(
+                URI.create(settings.get("AVB_OPA_URL", "app.opa.url", "http://127.0.0.1:8181")),
                 HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build(),
-                Duration.ofSeconds(60), Duration.ofSeconds(5), Clock.systemUTC());
+                Duration.ofSeconds(60),
+                Duration.ofSeconds(5),
+                Clock.systemUTC());
     }
 
     public SessionDecision decide(String tenant, String project) throws PolicyUnavailableException {
@@ -101,20 +102,31 @@ public final class SessionPolicy {
         decisionFetches.incrementAndGet();
         JsonNode d = post("/v1/data/avb/session/decision", input);
         if (!d.isObject() || !d.path("allowed").isBoolean()) {
-            throw new PolicyUnavailableException("OPA has no avb.session decision (is the policy bundle loaded?)", null);
+            throw new PolicyUnavailableException(
+                    "OPA has no avb.session decision (is the policy bundle loaded?)", null);
         }
         Map<String, Long> limits = new LinkedHashMap<>();
-        d.path("limits").properties().forEach(e -> limits.put(e.getKey(), e.getValue().asLong()));
-        return new SessionDecision(d.path("allowed").asBoolean(), d.path("reason").asText(""), tenant,
-                d.path("tier").asText(""), strings(d.path("voices")), new HashSet<>(strings(d.path("blocked_tools"))),
-                strings(d.path("output_modalities")), Map.copyOf(limits), d.path("revision").asText(""));
+        d.path("limits")
+                .properties()
+                .forEach(e -> limits.put(e.getKey(), e.getValue().asLong()));
+        return new SessionDecision(
+                d.path("allowed").asBoolean(),
+                d.path("reason").asText(""),
+                tenant,
+                d.path("tier").asText(""),
+                strings(d.path("voices")),
+                new HashSet<>(strings(d.path("blocked_tools"))),
+                strings(d.path("output_modalities")),
+                Map.copyOf(limits),
+                d.path("revision").asText(""));
     }
 
     private JsonNode post(String path, ObjectNode input) throws PolicyUnavailableException {
         ObjectNode body = JSON.createObjectNode();
         body.set("input", input);
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(opa.resolve(path))
+            HttpResponse<String> response = http.send(
+                    HttpRequest.newBuilder(opa.resolve(path))
                             .timeout(Duration.ofSeconds(2))
                             .header("Content-Type", "application/json")
                             .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
@@ -138,10 +150,9 @@ public final class SessionPolicy {
         return List.copyOf(out);
     }
 
-    private record Cached(SessionDecision decision, Instant fetchedAt) {
-    }
+    private record Cached(SessionDecision decision, Instant fetchedAt) {}
 
     /** The names every tier defines, for callers that enumerate limits. */
-    public static final Set<String> LIMIT_NAMES = Set.of(
-            "responses_per_minute", "tokens_per_minute", "concurrent_sessions", "audio_minutes_per_day");
+    public static final Set<String> LIMIT_NAMES =
+            Set.of("responses_per_minute", "tokens_per_minute", "concurrent_sessions", "audio_minutes_per_day");
 }

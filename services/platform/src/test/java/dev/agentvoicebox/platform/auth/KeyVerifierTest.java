@@ -3,16 +3,6 @@ package dev.agentvoicebox.platform.auth;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.Date;
-import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
-
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
@@ -24,7 +14,15 @@ import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.sun.net.httpserver.HttpServer;
-
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Date;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -63,20 +61,29 @@ class KeyVerifierTest {
 
     private static JWTClaimsSet.Builder apiKey(String jti) {
         Instant now = Instant.now();
-        return new JWTClaimsSet.Builder().issuer(KeyVerifier.ISSUER).audience(KeyVerifier.AUDIENCE).jwtID(jti)
-                .issueTime(Date.from(now)).expirationTime(Date.from(now.plusSeconds(600)))
-                .claim("kind", KeyClaims.KIND_API_KEY).claim("role", "user").claim("tenant", "acme")
-                .claim("project", "web").claim("tier", "pro");
+        return new JWTClaimsSet.Builder()
+                .issuer(KeyVerifier.ISSUER)
+                .audience(KeyVerifier.AUDIENCE)
+                .jwtID(jti)
+                .issueTime(Date.from(now))
+                .expirationTime(Date.from(now.plusSeconds(600)))
+                .claim("kind", KeyClaims.KIND_API_KEY)
+                .claim("role", "user")
+                .claim("tenant", "acme")
+                .claim("project", "web")
+                .claim("tier", "pro");
     }
 
     private static String sign(ECKey key, JWTClaimsSet claims) throws JOSEException {
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(key.getKeyID()).build(), claims);
+        SignedJWT jwt = new SignedJWT(
+                new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(key.getKeyID()).build(), claims);
         jwt.sign(new ECDSASigner(key));
         return jwt.serialize();
     }
 
     private static String code(KeyVerifier verifier, String token) {
-        return assertThrows(InvalidKeyException.class, () -> verifier.verify(token)).code();
+        return assertThrows(InvalidKeyException.class, () -> verifier.verify(token))
+                .code();
     }
 
     @Test
@@ -97,7 +104,8 @@ class KeyVerifierTest {
         verifier.verify(sign(first, apiKey("before").build()));
         ECKey second = new ECKeyGenerator(Curve.P_256).keyID("k2").generate();
         jwks.set(new JWKSet(java.util.List.of(first.toPublicJWK(), second.toPublicJWK())).toString());
-        assertEquals("after", verifier.verify(sign(second, apiKey("after").build())).jti());
+        assertEquals(
+                "after", verifier.verify(sign(second, apiKey("after").build())).jti());
         assertEquals(2, fetches.get());
     }
 
@@ -107,11 +115,30 @@ class KeyVerifierTest {
         ECKey stranger = new ECKeyGenerator(Curve.P_256).keyID("k1").generate();
         assertEquals("bad_signature", code(verifier, sign(stranger, apiKey("x").build())));
         Instant past = Instant.now().minusSeconds(3600);
-        assertEquals("expired", code(verifier, sign(first, apiKey("old").issueTime(Date.from(past.minusSeconds(60)))
-                .expirationTime(Date.from(past)).build())));
-        assertEquals("invalid_claims", code(verifier, sign(first, apiKey("aud").audience("someone-else").build())));
-        assertEquals("invalid_claims", code(verifier, sign(first, apiKey("role").claim("role", "root").build())));
-        assertEquals("invalid_claims", code(verifier, KeyVerifier.CLIENT_SECRET_PREFIX + sign(first, apiKey("form").build())),
+        assertEquals(
+                "expired",
+                code(
+                        verifier,
+                        sign(
+                                first,
+                                apiKey("old")
+                                        .issueTime(Date.from(past.minusSeconds(60)))
+                                        .expirationTime(Date.from(past))
+                                        .build())));
+        assertEquals(
+                "invalid_claims",
+                code(
+                        verifier,
+                        sign(first, apiKey("aud").audience("someone-else").build())));
+        assertEquals(
+                "invalid_claims",
+                code(verifier, sign(first, apiKey("role").claim("role", "root").build())));
+        assertEquals(
+                "invalid_claims",
+                code(
+                        verifier,
+                        KeyVerifier.CLIENT_SECRET_PREFIX
+                                + sign(first, apiKey("form").build())),
                 "an API key dressed as a client secret");
         assertEquals("revoked", code(verifier, sign(first, apiKey("revoked-jti").build())));
         assertEquals("malformed", code(verifier, "not-a-jwt"));

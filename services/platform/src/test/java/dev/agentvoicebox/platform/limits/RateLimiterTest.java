@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.agentvoicebox.platform.RedisConnections;
+import dev.agentvoicebox.platform.testing.RedisServer;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -14,15 +16,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import org.threeten.extra.MutableClock;
-
-import dev.agentvoicebox.platform.RedisConnections;
-import dev.agentvoicebox.platform.testing.RedisServer;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.threeten.extra.MutableClock;
 
 /** The limiter's Lua scripts against a real redis-server, with a clock the test moves. */
 class RateLimiterTest {
@@ -88,7 +85,7 @@ class RateLimiterTest {
             assertTrue(limiter.acquireResponse("refill", LIMITS).allowed());
         }
         assertFalse(limiter.acquireResponse("refill", LIMITS).allowed());
-        CLOCK.add(Duration.ofSeconds(6));   // 6 s x 50/60 per s = 5 tokens
+        CLOCK.add(Duration.ofSeconds(6)); // 6 s x 50/60 per s = 5 tokens
         int more = 0;
         while (limiter.acquireResponse("refill", LIMITS).allowed()) {
             more++;
@@ -102,7 +99,7 @@ class RateLimiterTest {
         assertTrue(limiter.checkTokens("tok", LIMITS).allowed());
         LimitOutcome used = limiter.recordTokens("tok", LIMITS, 400);
         assertEquals(600, used.remaining());
-        LimitOutcome over = limiter.recordTokens("tok", LIMITS, 900);   // a response may overrun; it is still counted
+        LimitOutcome over = limiter.recordTokens("tok", LIMITS, 900); // a response may overrun; it is still counted
         assertEquals(0, over.remaining());
         assertTrue(over.retryAfterSeconds() > 0);
         LimitOutcome blocked = limiter.checkTokens("tok", LIMITS);
@@ -146,7 +143,11 @@ class RateLimiterTest {
         assertEquals("sessions", full.name());
         assertEquals(30, full.retryAfterSeconds());
         // renewing a held lease always works, and releasing frees a slot
-        String holder = connections.shared().sync().zrange("avb:rl:{sess}:sessions", 0, 0).getFirst();
+        String holder = connections
+                .shared()
+                .sync()
+                .zrange("avb:rl:{sess}:sessions", 0, 0)
+                .getFirst();
         assertTrue(limiter.acquireSession("sess", LIMITS, holder, lease).allowed());
         limiter.releaseSession("sess", holder);
         assertTrue(limiter.acquireSession("sess", LIMITS, "late", lease).allowed());
@@ -162,7 +163,7 @@ class RateLimiterTest {
         CLOCK.setInstant(Instant.parse("2026-03-02T23:59:30Z"));
         RateLimiter limiter = new RateLimiter(connections.shared(), CLOCK);
         assertTrue(limiter.acquireAudio("aud", LIMITS, 100).allowed());
-        LimitOutcome refused = limiter.acquireAudio("aud", LIMITS, 30);   // 100 + 30 > 120 s
+        LimitOutcome refused = limiter.acquireAudio("aud", LIMITS, 30); // 100 + 30 > 120 s
         assertFalse(refused.allowed());
         assertEquals(20, refused.remaining(), "a refused request counts nothing");
         assertEquals(30, refused.retryAfterSeconds(), "until UTC midnight");

@@ -3,7 +3,6 @@ package dev.agentvoicebox.platform.testing;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-
 import javax.sound.sampled.AudioInputStream;
 import javax.sound.sampled.AudioSystem;
 
@@ -12,8 +11,7 @@ import javax.sound.sampled.AudioSystem;
  * {@code kal16} voice is the one pocketsphinx recognises well; espeak's is not.
  */
 public final class FliteSpeech {
-    private FliteSpeech() {
-    }
+    private FliteSpeech() {}
 
     /** {@code text} spoken by flite: 16 kHz mono PCM16, little-endian bytes. */
     public static byte[] pcm16k(String text) throws Exception {
@@ -21,7 +19,8 @@ public final class FliteSpeech {
         Path wav = Files.createTempFile(dir, "speech", ".wav");
         try {
             Process flite = new ProcessBuilder("flite", "-voice", "kal16", "-t", text, "-o", wav.toString())
-                    .redirectErrorStream(true).start();
+                    .redirectErrorStream(true)
+                    .start();
             String out = new String(flite.getInputStream().readAllBytes());
             if (!flite.waitFor(30, TimeUnit.SECONDS) || flite.exitValue() != 0) {
                 throw new IllegalStateException("flite failed (make tools installs it): " + out);

@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -25,8 +24,12 @@ import org.junit.jupiter.api.Assumptions;
  */
 public final class OpaServer implements AutoCloseable {
     /** The repository root, seen from a module's folder (where surefire runs). */
-    public static final Path REPO = Path.of(System.getenv().getOrDefault("AVB_REPO_ROOT", "../..")).toAbsolutePath().normalize();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    public static final Path REPO = Path.of(System.getenv().getOrDefault("AVB_REPO_ROOT", "../.."))
+            .toAbsolutePath()
+            .normalize();
+
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     public final int grpcPort;
     public final int restPort;
@@ -55,9 +58,23 @@ public final class OpaServer implements AutoCloseable {
     /** Builds the policy bundle the way make policy-test does. */
     public static Path policyBundle(Path work) throws IOException, InterruptedException {
         Path out = work.resolve("policy.tar.gz");
-        Process build = new ProcessBuilder(binary("opa").toString(), "build", "-b", "policies/envoy", "policies/session", "policies/system",
-                "policies/data", "--ignore", "*_test.rego", "-r", "test", "-o", out.toString())
-                .directory(REPO.toFile()).redirectErrorStream(true).start();
+        Process build = new ProcessBuilder(
+                        binary("opa").toString(),
+                        "build",
+                        "-b",
+                        "policies/envoy",
+                        "policies/session",
+                        "policies/system",
+                        "policies/data",
+                        "--ignore",
+                        "*_test.rego",
+                        "-r",
+                        "test",
+                        "-o",
+                        out.toString())
+                .directory(REPO.toFile())
+                .redirectErrorStream(true)
+                .start();
         String output = new String(build.getInputStream().readAllBytes());
         if (build.waitFor() != 0) {
             fail("opa build failed: " + output);
@@ -89,10 +106,23 @@ public final class OpaServer implements AutoCloseable {
                     path: envoy/authz/allow
                 """.formatted(tenantsPort, grpc));
         Path log = work.resolve("opa.log");
-        Process p = new ProcessBuilder(List.of(binary("opa-envoy").toString(), "run", "--server",
-                "--addr", "127.0.0.1:" + rest, "--diagnostic-addr", "127.0.0.1:" + freePort(),
-                "--config-file", config.toString(), "--bundle", policy.toString(), "--log-format", "json"))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = new ProcessBuilder(List.of(
+                        binary("opa-envoy").toString(),
+                        "run",
+                        "--server",
+                        "--addr",
+                        "127.0.0.1:" + rest,
+                        "--diagnostic-addr",
+                        "127.0.0.1:" + freePort(),
+                        "--config-file",
+                        config.toString(),
+                        "--bundle",
+                        policy.toString(),
+                        "--log-format",
+                        "json"))
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         OpaServer opa = new OpaServer(p, grpc, rest, log);
         opa.awaitBundles(Duration.ofSeconds(30));
         return opa;
@@ -106,8 +136,9 @@ public final class OpaServer implements AutoCloseable {
                 fail("opa-envoy exited: " + Files.readString(log));
             }
             try {
-                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + restPort + "/health?bundles&plugins")).build(),
+                HttpResponse<String> r = HTTP.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + restPort + "/health?bundles&plugins"))
+                                .build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) {
                     return;

@@ -5,8 +5,7 @@ import java.util.function.BooleanSupplier;
 
 /** Waits for a condition with a deadline: tests poll, they never sleep-and-hope. */
 public final class Poll {
-    private Poll() {
-    }
+    private Poll() {}
 
     public static void until(Duration timeout, BooleanSupplier condition) {
         until(timeout, condition, "condition");

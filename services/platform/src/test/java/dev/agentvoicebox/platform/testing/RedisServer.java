@@ -39,14 +39,25 @@ public final class RedisServer implements AutoCloseable {
     public static RedisServer start() {
         String binary = System.getenv().getOrDefault("AVB_REDIS_SERVER", "/usr/bin/redis-server");
         if (!Files.isExecutable(Path.of(binary))) {
-            throw new IllegalStateException(binary + " not found: install redis-server (apt-get install -y redis-server)");
+            throw new IllegalStateException(
+                    binary + " not found: install redis-server (apt-get install -y redis-server)");
         }
         IOException last = null;
         for (int i = 0; i < 5; i++) {
             int port = freePort();
             try {
-                Process process = new ProcessBuilder(List.of(binary, "--port", Integer.toString(port),
-                        "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"))
+                Process process = new ProcessBuilder(List.of(
+                                binary,
+                                "--port",
+                                Integer.toString(port),
+                                "--bind",
+                                "127.0.0.1",
+                                "--save",
+                                "",
+                                "--appendonly",
+                                "no",
+                                "--protected-mode",
+                                "no"))
                         .redirectErrorStream(true)
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                         .start();
