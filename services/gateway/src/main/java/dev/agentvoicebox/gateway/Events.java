@@ -6,10 +6,10 @@ import dev.agentvoicebox.platform.limits.LimitOutcome;
 import java.util.List;
 
 /** Server event skeletons: every server event has a type and a fresh event id. */
-final class Events {
+public final class Events {
     private Events() {}
 
-    static ObjectNode event(String type) {
+    public static ObjectNode event(String type) {
         ObjectNode event = Json.object();
         event.put("type", type);
         event.put("event_id", Ids.event());
@@ -17,7 +17,7 @@ final class Events {
     }
 
     /** An {@code error} event; {@code clientEventId} echoes the event that caused it, when known. */
-    static ObjectNode error(RealtimeError error, String clientEventId) {
+    public static ObjectNode error(RealtimeError error, String clientEventId) {
         ObjectNode event = event("error");
         ObjectNode body = event.putObject("error");
         body.put("type", error.type());
@@ -32,7 +32,7 @@ final class Events {
     }
 
     /** {@code rate_limits.updated} from the limits a response was just admitted under. */
-    static ObjectNode rateLimits(List<LimitOutcome> outcomes) {
+    public static ObjectNode rateLimits(List<LimitOutcome> outcomes) {
         ObjectNode event = event("rate_limits.updated");
         ArrayNode limits = event.putArray("rate_limits");
         for (LimitOutcome outcome : outcomes) {
@@ -46,7 +46,7 @@ final class Events {
     }
 
     /** The {@code status_details.error} of a failed response. */
-    static ObjectNode failure(String code, String message) {
+    public static ObjectNode failure(String code, String message) {
         return Json.object()
                 .put("type", RealtimeError.SERVER_ERROR)
                 .put("code", code)

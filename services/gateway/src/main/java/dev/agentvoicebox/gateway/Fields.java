@@ -9,17 +9,17 @@ import java.util.Set;
  * Checks for client JSON that name the offending parameter by its full path
  * ({@code session.audio.input.format.type}), the way the Realtime API reports errors.
  */
-final class Fields {
+public final class Fields {
     private Fields() {}
 
-    static ObjectNode object(JsonNode node, String path) {
+    public static ObjectNode object(JsonNode node, String path) {
         if (node == null || !node.isObject()) {
             throw RealtimeError.invalidType(path, "an object");
         }
         return (ObjectNode) node;
     }
 
-    static void onlyKnown(JsonNode node, String path, Set<String> known) {
+    public static void onlyKnown(JsonNode node, String path, Set<String> known) {
         Iterator<String> names = node.fieldNames();
         while (names.hasNext()) {
             String name = names.next();
@@ -29,7 +29,7 @@ final class Fields {
         }
     }
 
-    static JsonNode required(JsonNode node, String name, String path) {
+    public static JsonNode required(JsonNode node, String name, String path) {
         JsonNode value = node.get(name);
         if (value == null || value.isNull()) {
             throw RealtimeError.missing(join(path, name));
@@ -37,18 +37,18 @@ final class Fields {
         return value;
     }
 
-    static String string(JsonNode value, String path) {
+    public static String string(JsonNode value, String path) {
         if (!value.isTextual()) {
             throw RealtimeError.invalidType(path, "a string");
         }
         return value.textValue();
     }
 
-    static String requiredString(JsonNode node, String name, String path) {
+    public static String requiredString(JsonNode node, String name, String path) {
         return string(required(node, name, path), join(path, name));
     }
 
-    static String oneOf(JsonNode value, String path, Set<String> allowed) {
+    public static String oneOf(JsonNode value, String path, Set<String> allowed) {
         String text = string(value, path);
         if (!allowed.contains(text)) {
             throw RealtimeError.invalidValue(
@@ -64,14 +64,14 @@ final class Fields {
         return text;
     }
 
-    static boolean bool(JsonNode value, String path) {
+    public static boolean bool(JsonNode value, String path) {
         if (!value.isBoolean()) {
             throw RealtimeError.invalidType(path, "a boolean");
         }
         return value.booleanValue();
     }
 
-    static double number(JsonNode value, String path, double min, double max) {
+    public static double number(JsonNode value, String path, double min, double max) {
         if (!value.isNumber()) {
             throw RealtimeError.invalidType(path, "a number");
         }
@@ -85,14 +85,14 @@ final class Fields {
         return number;
     }
 
-    static long integer(JsonNode value, String path, long min, long max) {
+    public static long integer(JsonNode value, String path, long min, long max) {
         if (!value.isIntegralNumber()) {
             throw RealtimeError.invalidType(path, "an integer");
         }
         return (long) number(value, path, min, max);
     }
 
-    static String join(String path, String name) {
+    public static String join(String path, String name) {
         return path == null || path.isEmpty() ? name : path + "." + name;
     }
 

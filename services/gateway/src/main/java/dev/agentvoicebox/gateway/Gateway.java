@@ -1,7 +1,14 @@
 package dev.agentvoicebox.gateway;
 
+import dev.agentvoicebox.gateway.access.Access;
+import dev.agentvoicebox.gateway.access.TenantsClient;
+import dev.agentvoicebox.gateway.access.Trust;
 import dev.agentvoicebox.gateway.audio.VadEngine;
 import dev.agentvoicebox.gateway.audio.VadEngines;
+import dev.agentvoicebox.gateway.realtime.RealtimeEndpoint;
+import dev.agentvoicebox.gateway.realtime.RealtimeSession;
+import dev.agentvoicebox.gateway.realtime.ResultReader;
+import dev.agentvoicebox.gateway.realtime.SessionRegistry;
 import dev.agentvoicebox.platform.RedisConnections;
 import dev.agentvoicebox.platform.Servers;
 import dev.agentvoicebox.platform.Telemetry;
@@ -98,7 +105,7 @@ public final class Gateway implements AutoCloseable {
         return access;
     }
 
-    TenantsClient tenants() {
+    public TenantsClient tenants() {
         return tenants;
     }
 
@@ -129,7 +136,7 @@ public final class Gateway implements AutoCloseable {
         return redis;
     }
 
-    RealtimeSession.Wiring sessionWiring() {
+    public RealtimeSession.Wiring sessionWiring() {
         return wiring;
     }
 

@@ -1,5 +1,9 @@
 package dev.agentvoicebox.gateway;
 
+import dev.agentvoicebox.gateway.access.HandshakeAuthFilter;
+import dev.agentvoicebox.gateway.realtime.RealtimeHandshakeService;
+import dev.agentvoicebox.gateway.rest.ClientSecretsService;
+import dev.agentvoicebox.gateway.rest.SessionsService;
 import dev.agentvoicebox.platform.Logging;
 import dev.agentvoicebox.platform.Settings;
 import dev.agentvoicebox.platform.Telemetry;

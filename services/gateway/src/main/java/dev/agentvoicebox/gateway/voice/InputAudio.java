@@ -1,6 +1,7 @@
-package dev.agentvoicebox.gateway;
+package dev.agentvoicebox.gateway.voice;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentvoicebox.gateway.Ids;
 import dev.agentvoicebox.gateway.audio.AudioException;
 import dev.agentvoicebox.gateway.audio.AudioFormat;
 import dev.agentvoicebox.gateway.audio.InputAudioBuffer;
@@ -14,7 +15,7 @@ import java.util.List;
  * the turn detector fed from it. Follows session.update: a new format starts a new buffer at the
  * same audio time, a new turn_detection retunes (or removes) the detector.
  */
-final class InputAudio implements AutoCloseable {
+public final class InputAudio implements AutoCloseable {
     private final VadEngine vadEngine;
     private InputAudioBuffer buffer;
     private TurnDetector detector;
@@ -26,13 +27,13 @@ final class InputAudio implements AutoCloseable {
      */
     private long playbackEndMs;
 
-    InputAudio(VadEngine vadEngine, JsonNode inputConfig) {
+    public InputAudio(VadEngine vadEngine, JsonNode inputConfig) {
         this.vadEngine = vadEngine;
         configure(inputConfig);
     }
 
     /** Applies {@code audio.input} of the session (already validated). */
-    void configure(JsonNode inputConfig) {
+    public void configure(JsonNode inputConfig) {
         AudioFormat format;
         try {
             format = AudioFormat.fromGa(inputConfig.path("format"), "session.audio.input.format");
@@ -57,17 +58,17 @@ final class InputAudio implements AutoCloseable {
     }
 
     /** Appends the client's audio; returns what the turn detector saw in it (none for manual turns). */
-    List<TurnDetector.Event> append(String base64) throws AudioException {
+    public List<TurnDetector.Event> append(String base64) throws AudioException {
         short[] at16k = buffer.append(base64);
         return detector == null ? List.of() : detector.feed(at16k);
     }
 
-    InputAudioBuffer.Committed commitTurn(long fromMs, long toMs) {
+    public InputAudioBuffer.Committed commitTurn(long fromMs, long toMs) {
         return buffer.commit(fromMs, toMs);
     }
 
     /** The whole buffer, for a client commit; null when it holds under 100 ms. */
-    InputAudioBuffer.Committed commitAll() {
+    public InputAudioBuffer.Committed commitAll() {
         InputAudioBuffer.Committed committed = buffer.commit();
         if (committed != null && detector != null) {
             detector.reset(buffer.writtenMs());
@@ -75,11 +76,11 @@ final class InputAudio implements AutoCloseable {
         return committed;
     }
 
-    long bufferedMs() {
+    public long bufferedMs() {
         return buffer.bufferedMs();
     }
 
-    void clear() {
+    public void clear() {
         buffer.clear();
         if (detector != null) {
             detector.reset(buffer.writtenMs());
@@ -87,12 +88,12 @@ final class InputAudio implements AutoCloseable {
     }
 
     /** Counts a sentence of assistant audio the client was sent into its playback. */
-    void assistantSpoke(long durationMs) {
+    public void assistantSpoke(long durationMs) {
         playbackEndMs = Math.max(playbackEndMs, buffer.writtenMs()) + durationMs;
     }
 
     /** The client cut the assistant's audio short (a truncate): what was queued will not play. */
-    void playbackStopped() {
+    public void playbackStopped() {
         playbackEndMs = Math.min(playbackEndMs, buffer.writtenMs());
     }
 
@@ -100,20 +101,20 @@ final class InputAudio implements AutoCloseable {
      * The last response ended: the idle timer (server_vad idle_timeout_ms) starts when its audio has
      * finished playing, as the client hears it, not when the last byte of it was sent.
      */
-    void assistantFinished() {
+    public void assistantFinished() {
         if (detector != null) {
             detector.armIdleTimeout(Math.max(buffer.writtenMs(), playbackEndMs));
         }
     }
 
     /** A response began, so the user is not being left waiting: no idle timeout until it ends. */
-    void responseStarted() {
+    public void responseStarted() {
         if (detector != null) {
             detector.disarmIdleTimeout();
         }
     }
 
-    String nextItemId() {
+    public String nextItemId() {
         if (nextItemId == null) {
             nextItemId = Ids.item();
         }
@@ -121,7 +122,7 @@ final class InputAudio implements AutoCloseable {
     }
 
     /** The announced id, now used by a committed item: the next turn gets a new one. */
-    String takeItemId() {
+    public String takeItemId() {
         String id = nextItemId();
         nextItemId = null;
         return id;

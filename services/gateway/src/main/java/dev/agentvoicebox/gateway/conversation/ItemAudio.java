@@ -1,4 +1,4 @@
-package dev.agentvoicebox.gateway;
+package dev.agentvoicebox.gateway.conversation;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.BinaryNode;
@@ -18,7 +18,7 @@ import java.util.Map;
  * instance, so nothing elsewhere could serve it. A per-session budget bounds the memory; past it the
  * oldest items' audio goes first, and their retrieve shows the transcript alone.
  */
-final class ItemAudio {
+public final class ItemAudio {
     private record Key(String itemId, int contentIndex) {}
 
     /** Audio bytes in the format they were sent in; {@code bytesPerMs} is 0 where nothing cuts them. */
@@ -44,12 +44,12 @@ final class ItemAudio {
     private final Map<Key, Clip> clips = new LinkedHashMap<>();
     private long heldBytes;
 
-    ItemAudio(long budgetBytes) {
+    public ItemAudio(long budgetBytes) {
         this.budgetBytes = budgetBytes;
     }
 
     /** Takes the {@code audio} out of each input_audio part of a normalized {@code item} and keeps it. */
-    void keepFrom(ObjectNode item) {
+    public void keepFrom(ObjectNode item) {
         String itemId = item.path("id").asText();
         JsonNode content = item.path("content");
         for (int i = 0; i < content.size(); i++) {
@@ -67,7 +67,7 @@ final class ItemAudio {
      *
      * @param bytesPerMs the format's bytes per millisecond, for {@link #truncate}; 0 if never cut
      */
-    void append(String itemId, int contentIndex, byte[] bytes, int bytesPerMs) {
+    public void append(String itemId, int contentIndex, byte[] bytes, int bytesPerMs) {
         Key key = new Key(itemId, contentIndex);
         Clip clip = clips.get(key);
         if (bytes.length == 0) {
@@ -98,7 +98,7 @@ final class ItemAudio {
     }
 
     /** Cuts a part's audio to its first {@code audioEndMs}, as conversation.item.truncate says was heard. */
-    void truncate(String itemId, int contentIndex, long audioEndMs) {
+    public void truncate(String itemId, int contentIndex, long audioEndMs) {
         Clip clip = clips.get(new Key(itemId, contentIndex));
         if (clip != null && clip.bytesPerMs > 0) {
             int keep = (int) Math.min(clip.length, audioEndMs * clip.bytesPerMs);
@@ -108,7 +108,7 @@ final class ItemAudio {
     }
 
     /** A copy of {@code item} with the audio it still has put back into its parts. */
-    ObjectNode withAudio(ObjectNode item) {
+    public ObjectNode withAudio(ObjectNode item) {
         ObjectNode copy = item.deepCopy();
         String itemId = item.path("id").asText();
         JsonNode content = copy.path("content");
@@ -121,7 +121,7 @@ final class ItemAudio {
         return copy;
     }
 
-    void forget(String itemId) {
+    public void forget(String itemId) {
         Iterator<Map.Entry<Key, Clip>> entries = clips.entrySet().iterator();
         while (entries.hasNext()) {
             Map.Entry<Key, Clip> entry = entries.next();

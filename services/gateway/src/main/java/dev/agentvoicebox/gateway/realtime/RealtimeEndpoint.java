@@ -1,6 +1,11 @@
-package dev.agentvoicebox.gateway;
+package dev.agentvoicebox.gateway.realtime;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.gateway.Gateway;
+import dev.agentvoicebox.gateway.Json;
+import dev.agentvoicebox.gateway.access.Caller;
+import dev.agentvoicebox.gateway.access.Credentials;
+import dev.agentvoicebox.gateway.access.HandshakeAuthFilter;
 import dev.agentvoicebox.platform.Telemetry;
 import io.helidon.common.buffers.BufferData;
 import io.helidon.http.HeaderNames;
@@ -22,8 +27,8 @@ import java.util.logging.Logger;
  * One {@code /v1/realtime} socket. The handshake authenticates and picks the dialect; a refused
  * handshake is answered before this by {@link HandshakeAuthFilter} with a JSON 401.
  */
-final class RealtimeEndpoint implements WsListener {
-    static final int MAX_EVENT_BYTES = 15 * 1024 * 1024;
+public final class RealtimeEndpoint implements WsListener {
+    public static final int MAX_EVENT_BYTES = 15 * 1024 * 1024;
     private static final Logger LOG = Logger.getLogger(RealtimeEndpoint.class.getName());
 
     private final Gateway gateway;
@@ -37,7 +42,7 @@ final class RealtimeEndpoint implements WsListener {
     private Context parent = Context.root();
     private RealtimeSession session;
 
-    RealtimeEndpoint(Gateway gateway) {
+    public RealtimeEndpoint(Gateway gateway) {
         this.gateway = gateway;
     }
 

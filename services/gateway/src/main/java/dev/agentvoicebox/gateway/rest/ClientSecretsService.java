@@ -1,8 +1,16 @@
-package dev.agentvoicebox.gateway;
+package dev.agentvoicebox.gateway.rest;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.gateway.Fields;
+import dev.agentvoicebox.gateway.Gateway;
+import dev.agentvoicebox.gateway.Ids;
+import dev.agentvoicebox.gateway.Json;
+import dev.agentvoicebox.gateway.RealtimeError;
+import dev.agentvoicebox.gateway.access.TenantsClient;
+import dev.agentvoicebox.gateway.realtime.Dialect;
+import dev.agentvoicebox.gateway.realtime.SessionConfig;
 import dev.agentvoicebox.platform.edge.EdgeIdentity;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
@@ -22,13 +30,13 @@ import java.util.function.Function;
  * browser never holds the real key. The settings are checked here by the session's own rules; the
  * secret is signed by the tenants service, with the key that asked for it as its parent.
  */
-final class ClientSecretsService implements HttpService {
+public final class ClientSecretsService implements HttpService {
     static final long DEFAULT_TTL_SECONDS = 600;
     static final long BETA_TTL_SECONDS = 60;
 
     private final Gateway gateway;
 
-    ClientSecretsService(Gateway gateway) {
+    public ClientSecretsService(Gateway gateway) {
         this.gateway = gateway;
     }
 

@@ -1,4 +1,4 @@
-package dev.agentvoicebox.gateway;
+package dev.agentvoicebox.gateway.realtime;
 
 import dev.agentvoicebox.platform.RedisConnections;
 import dev.agentvoicebox.protocol.Envelope;

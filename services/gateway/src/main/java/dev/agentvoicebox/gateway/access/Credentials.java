@@ -1,4 +1,4 @@
-package dev.agentvoicebox.gateway;
+package dev.agentvoicebox.gateway.access;
 
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Headers;
@@ -7,12 +7,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Where a client may put its key: the three places the OpenAI Realtime clients use. */
-final class Credentials {
+public final class Credentials {
     static final String KEY_SUBPROTOCOL_PREFIX = "openai-insecure-api-key.";
 
     private Credentials() {}
 
-    static List<String> subprotocols(Headers headers) {
+    public static List<String> subprotocols(Headers headers) {
         List<String> protocols = new ArrayList<>();
         headers.all(WsUpgrader.PROTOCOL, List::of).forEach(value -> {
             for (String protocol : value.split(",")) {

@@ -1,18 +1,20 @@
-package dev.agentvoicebox.gateway;
+package dev.agentvoicebox.gateway.response;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.gateway.Json;
+import dev.agentvoicebox.gateway.conversation.Items;
 import java.util.List;
 
 /**
  * Builds the {@code llm.request} payload (a Chat Completions body, see services/protocol) from a
  * response's context items and effective settings.
  */
-final class ChatRequest {
+public final class ChatRequest {
     private ChatRequest() {}
 
-    static ObjectNode build(
+    public static ObjectNode build(
             String instructions,
             List<ObjectNode> context,
             JsonNode tools,

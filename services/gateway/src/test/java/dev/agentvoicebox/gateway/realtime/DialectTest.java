@@ -1,10 +1,11 @@
-package dev.agentvoicebox.gateway;
+package dev.agentvoicebox.gateway.realtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.gateway.Json;
 import org.junit.jupiter.api.Test;
 
 class DialectTest {

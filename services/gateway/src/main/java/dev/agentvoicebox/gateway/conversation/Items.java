@@ -1,12 +1,16 @@
-package dev.agentvoicebox.gateway;
+package dev.agentvoicebox.gateway.conversation;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.gateway.Fields;
+import dev.agentvoicebox.gateway.Ids;
+import dev.agentvoicebox.gateway.Json;
+import dev.agentvoicebox.gateway.RealtimeError;
 import java.util.Set;
 
 /** Validates client-supplied conversation items and puts them in the server's canonical shape. */
-final class Items {
+public final class Items {
     private static final Set<String> ITEM_FIELDS =
             Set.of("id", "type", "object", "status", "role", "content", "name", "arguments", "call_id", "output");
     private static final int MAX_ID_LENGTH = 32;
@@ -17,7 +21,7 @@ final class Items {
      * Returns a new item: the client's id kept (or a server id), {@code object} and {@code status}
      * set, content validated per role. {@code conversation} resolves function_call_output call ids.
      */
-    static ObjectNode normalize(JsonNode raw, String at, Conversation conversation) {
+    public static ObjectNode normalize(JsonNode raw, String at, Conversation conversation) {
         ObjectNode source = Fields.object(raw, at);
         Fields.onlyKnown(source, at, ITEM_FIELDS);
         String type = Fields.oneOf(
@@ -117,7 +121,7 @@ final class Items {
     }
 
     /** The text a model sees for a message item: its text parts and audio transcripts. */
-    static String text(ObjectNode item) {
+    public static String text(ObjectNode item) {
         StringBuilder text = new StringBuilder();
         for (JsonNode part : item.path("content")) {
             String piece = part.hasNonNull("text")

@@ -1,10 +1,11 @@
-package dev.agentvoicebox.gateway;
+package dev.agentvoicebox.gateway.conversation;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.gateway.Json;
 import java.util.Base64;
 import org.junit.jupiter.api.Test;
 

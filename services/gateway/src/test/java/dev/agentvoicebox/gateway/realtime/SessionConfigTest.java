@@ -1,9 +1,11 @@
-package dev.agentvoicebox.gateway;
+package dev.agentvoicebox.gateway.realtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentvoicebox.gateway.Json;
+import dev.agentvoicebox.gateway.RealtimeError;
 import org.junit.jupiter.api.Test;
 
 class SessionConfigTest {

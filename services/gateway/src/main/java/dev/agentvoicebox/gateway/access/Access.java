@@ -1,6 +1,7 @@
-package dev.agentvoicebox.gateway;
+package dev.agentvoicebox.gateway.access;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.gateway.Json;
 import dev.agentvoicebox.platform.auth.InvalidKeyException;
 import dev.agentvoicebox.platform.auth.KeyClaims;
 import dev.agentvoicebox.platform.auth.KeyVerifier;

@@ -1,8 +1,10 @@
-package dev.agentvoicebox.gateway;
+package dev.agentvoicebox.gateway.rest;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.gateway.Json;
+import dev.agentvoicebox.gateway.RealtimeError;
 import dev.agentvoicebox.platform.edge.EdgeIdentity;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
@@ -11,10 +13,11 @@ import io.helidon.webserver.http.ServerResponse;
 import java.util.Optional;
 
 /** JSON bodies in the OpenAI REST shape: {@code {"error": {message, type, param, code}}}. */
-final class HttpErrors {
+public final class HttpErrors {
     private HttpErrors() {}
 
-    static void send(ServerResponse response, Status status, String type, String code, String message, String param) {
+    public static void send(
+            ServerResponse response, Status status, String type, String code, String message, String param) {
         ObjectNode body = Json.object();
         body.putObject("error")
                 .put("message", message)
@@ -24,11 +27,11 @@ final class HttpErrors {
         json(response, status, body);
     }
 
-    static void send(ServerResponse response, RealtimeError error) {
+    public static void send(ServerResponse response, RealtimeError error) {
         send(response, Status.BAD_REQUEST_400, error.type(), error.code(), error.getMessage(), error.param());
     }
 
-    static void json(ServerResponse response, Status status, JsonNode body) {
+    public static void json(ServerResponse response, Status status, JsonNode body) {
         response.status(status);
         response.header(HeaderValues.CONTENT_TYPE_JSON);
         response.send(Json.write(body));
@@ -38,7 +41,7 @@ final class HttpErrors {
      * The caller as the edge filter established it, or a 401 already sent (only when the route was
      * left out of the filter by mistake: the filter refuses unauthenticated requests itself).
      */
-    static Optional<EdgeIdentity> identity(ServerRequest request, ServerResponse response) {
+    public static Optional<EdgeIdentity> identity(ServerRequest request, ServerResponse response) {
         Optional<EdgeIdentity> identity = EdgeIdentity.of(request);
         if (identity.isEmpty()) {
             send(
@@ -53,7 +56,7 @@ final class HttpErrors {
     }
 
     /** The request body as a JSON object (empty when there is none), or a 400 already sent. */
-    static Optional<ObjectNode> body(ServerRequest request, ServerResponse response) {
+    public static Optional<ObjectNode> body(ServerRequest request, ServerResponse response) {
         String text = request.content().hasEntity() ? request.content().as(String.class) : "";
         if (text.isBlank()) {
             return Optional.of(Json.object());

@@ -1,8 +1,10 @@
-package dev.agentvoicebox.gateway;
+package dev.agentvoicebox.gateway.rest;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.gateway.Gateway;
+import dev.agentvoicebox.gateway.Json;
 import dev.agentvoicebox.platform.StreamPublisher;
 import dev.agentvoicebox.platform.edge.EdgeIdentity;
 import dev.agentvoicebox.protocol.Envelope;
@@ -21,11 +23,11 @@ import java.util.Optional;
  * a project-scoped key sees its project's only.
  * Cancelling a session owned by another instance sends that instance a {@code session.cancel}.
  */
-final class SessionsService implements HttpService {
+public final class SessionsService implements HttpService {
     private final Gateway gateway;
     private final StreamPublisher publisher;
 
-    SessionsService(Gateway gateway) {
+    public SessionsService(Gateway gateway) {
         this.gateway = gateway;
         this.publisher = new StreamPublisher(gateway.redis().shared());
     }

@@ -1,5 +1,6 @@
-package dev.agentvoicebox.gateway;
+package dev.agentvoicebox.gateway.access;
 
+import dev.agentvoicebox.gateway.rest.HttpErrors;
 import dev.agentvoicebox.platform.edge.EdgeDecision;
 import dev.agentvoicebox.platform.edge.EdgeIdentity;
 import dev.agentvoicebox.platform.limits.LimitOutcome;
@@ -25,23 +26,23 @@ import java.util.logging.Logger;
  * sessions (a client, or a load balancer, tries again elsewhere or later). An admitted handshake
  * holds a session lease named by its {@code Sec-WebSocket-Key}, which the session renews and releases.
  */
-final class HandshakeAuthFilter implements Filter {
-    static final String PATH = "/v1/realtime";
-    static final Duration LEASE = Duration.ofSeconds(30);
+public final class HandshakeAuthFilter implements Filter {
+    public static final String PATH = "/v1/realtime";
+    public static final Duration LEASE = Duration.ofSeconds(30);
     private static final Logger LOG = Logger.getLogger(HandshakeAuthFilter.class.getName());
 
     private final Access access;
     private final IntSupplier liveSessions;
     private final int maxSessions;
 
-    HandshakeAuthFilter(Access access, IntSupplier liveSessions, int maxSessions) {
+    public HandshakeAuthFilter(Access access, IntSupplier liveSessions, int maxSessions) {
         this.access = access;
         this.liveSessions = liveSessions;
         this.maxSessions = maxSessions;
     }
 
     /** The lease of a handshake: every upgrade request carries a fresh random key. */
-    static String leaseId(io.helidon.http.Headers headers) {
+    public static String leaseId(io.helidon.http.Headers headers) {
         return headers.first(WsUpgrader.WS_KEY).map(key -> "ws:" + key).orElse(null);
     }
 

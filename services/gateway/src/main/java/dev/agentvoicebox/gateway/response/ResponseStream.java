@@ -1,12 +1,16 @@
-package dev.agentvoicebox.gateway;
+package dev.agentvoicebox.gateway.response;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.gateway.Events;
+import dev.agentvoicebox.gateway.Ids;
+import dev.agentvoicebox.gateway.Json;
 import dev.agentvoicebox.gateway.audio.AudioException;
 import dev.agentvoicebox.gateway.audio.AudioFormat;
 import dev.agentvoicebox.gateway.audio.SentenceSplitter;
+import dev.agentvoicebox.gateway.conversation.Conversation;
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Kinds;
 import io.opentelemetry.api.trace.Span;
@@ -21,9 +25,9 @@ import java.util.Map;
  * output items and their events, in the order the Realtime API defines. Lives on its session's
  * thread.
  */
-final class ResponseStream {
+public final class ResponseStream {
     /** What a response needs from its session. */
-    interface Host {
+    public interface Host {
         void send(ObjectNode event);
 
         Conversation conversation();
@@ -74,7 +78,7 @@ final class ResponseStream {
     private boolean firstAudio;
     private boolean finished;
 
-    ResponseStream(
+    public ResponseStream(
             String id,
             String conversationId,
             ObjectNode metadata,
@@ -103,7 +107,7 @@ final class ResponseStream {
         }
     }
 
-    String id() {
+    public String id() {
         return id;
     }
 
@@ -115,34 +119,34 @@ final class ResponseStream {
         return finished;
     }
 
-    Span span() {
+    public Span span() {
         return span;
     }
 
-    long tokensUsed() {
+    public long tokensUsed() {
         return inputTokens + outputTokens;
     }
 
-    AudioFormat outputFormat() {
+    public AudioFormat outputFormat() {
         return outputFormat;
     }
 
-    ObjectNode audioOutput() {
+    public ObjectNode audioOutput() {
         return audioOutput;
     }
 
-    JsonNode maxOutputTokens() {
+    public JsonNode maxOutputTokens() {
         return maxOutputTokens;
     }
 
-    void sendCreated() {
+    public void sendCreated() {
         ObjectNode created = Events.event("response.created");
         created.set("response", toJson("in_progress", null));
         host.send(created);
     }
 
     /** Applies one worker result; returns true when it finished the response. */
-    boolean accept(Envelope envelope) {
+    public boolean accept(Envelope envelope) {
         if (finished) {
             return true;
         }
@@ -405,7 +409,7 @@ final class ResponseStream {
     }
 
     /** Closes every open item and sends {@code response.done}; a second call does nothing. */
-    void finish(String status, String reason, ObjectNode error) {
+    public void finish(String status, String reason, ObjectNode error) {
         if (finished) {
             return;
         }

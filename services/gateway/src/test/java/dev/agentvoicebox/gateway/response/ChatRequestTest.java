@@ -1,10 +1,12 @@
-package dev.agentvoicebox.gateway;
+package dev.agentvoicebox.gateway.response;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.gateway.Json;
+import dev.agentvoicebox.gateway.conversation.Items;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

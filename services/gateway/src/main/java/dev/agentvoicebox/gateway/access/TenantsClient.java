@@ -1,6 +1,7 @@
-package dev.agentvoicebox.gateway;
+package dev.agentvoicebox.gateway.access;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.gateway.Json;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,19 +14,19 @@ import java.time.Duration;
  * asks it for them on the caller's behalf (with the caller's own credentials: the tenants edge
  * check applies to it too).
  */
-final class TenantsClient {
+public final class TenantsClient {
     private final URI base;
     private final HttpClient http;
 
-    TenantsClient(URI base, HttpClient http) {
+    public TenantsClient(URI base, HttpClient http) {
         this.base = base;
         this.http = http;
     }
 
     /** The tenants service's answer, status and JSON body, to relay. */
-    record Answer(int status, String body) {}
+    public record Answer(int status, String body) {}
 
-    Answer mintClientSecret(String authorization, String tenant, long ttlSeconds, ObjectNode session) {
+    public Answer mintClientSecret(String authorization, String tenant, long ttlSeconds, ObjectNode session) {
         ObjectNode body = Json.object();
         body.putObject("expires_after").put("anchor", "created_at").put("seconds", ttlSeconds);
         body.set("session", session);

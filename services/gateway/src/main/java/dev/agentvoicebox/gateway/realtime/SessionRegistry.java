@@ -1,4 +1,4 @@
-package dev.agentvoicebox.gateway;
+package dev.agentvoicebox.gateway.realtime;
 
 import java.util.Collection;
 import java.util.Optional;

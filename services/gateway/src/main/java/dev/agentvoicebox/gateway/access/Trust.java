@@ -1,4 +1,4 @@
-package dev.agentvoicebox.gateway;
+package dev.agentvoicebox.gateway.access;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,10 +17,10 @@ import javax.net.ssl.TrustManagerFactory;
  * TLS trust for calls to the other services: the JVM's CAs, or the one CA file given (the local dev
  * CA that signs every service's certificate under {@code make run}).
  */
-final class Trust {
+public final class Trust {
     private Trust() {}
 
-    static SSLContext sslContext(Path caFile) {
+    public static SSLContext sslContext(Path caFile) {
         if (caFile == null) {
             return null;
         }
@@ -41,7 +41,7 @@ final class Trust {
         }
     }
 
-    static HttpClient httpClient(Path caFile) {
+    public static HttpClient httpClient(Path caFile) {
         HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
         SSLContext context = sslContext(caFile);
         if (context != null) {

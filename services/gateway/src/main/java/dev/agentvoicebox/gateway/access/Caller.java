@@ -1,4 +1,4 @@
-package dev.agentvoicebox.gateway;
+package dev.agentvoicebox.gateway.access;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 

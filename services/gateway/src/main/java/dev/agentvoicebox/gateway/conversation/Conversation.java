@@ -1,6 +1,7 @@
-package dev.agentvoicebox.gateway;
+package dev.agentvoicebox.gateway.conversation;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.gateway.RealtimeError;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

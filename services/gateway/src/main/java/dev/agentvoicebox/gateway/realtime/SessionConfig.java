@@ -1,8 +1,11 @@
-package dev.agentvoicebox.gateway;
+package dev.agentvoicebox.gateway.realtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.gateway.Fields;
+import dev.agentvoicebox.gateway.Json;
+import dev.agentvoicebox.gateway.RealtimeError;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;

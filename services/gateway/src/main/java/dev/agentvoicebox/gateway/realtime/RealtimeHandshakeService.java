@@ -1,5 +1,6 @@
-package dev.agentvoicebox.gateway;
+package dev.agentvoicebox.gateway.realtime;
 
+import dev.agentvoicebox.gateway.rest.HttpErrors;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -10,7 +11,7 @@ import io.helidon.webserver.http.ServerResponse;
  * A plain {@code GET /v1/realtime} from an authenticated caller (credentials are checked by
  * {@link HandshakeAuthFilter}): the endpoint only speaks WebSocket.
  */
-final class RealtimeHandshakeService implements HttpService {
+public final class RealtimeHandshakeService implements HttpService {
     @Override
     public void routing(HttpRules rules) {
         rules.get("/", this::notAnUpgrade);
