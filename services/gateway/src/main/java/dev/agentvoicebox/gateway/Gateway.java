@@ -39,7 +39,7 @@ public final class Gateway implements AutoCloseable {
     private final SessionRegistry registry = new SessionRegistry();
     private final ScheduledExecutorService timers;
     private final ResultReader results;
-    private final RealtimeSession.Wiring wiring;
+    private final SessionWiring wiring;
     private final VadEngine vadEngine;
     private WebServer server;
 
@@ -64,7 +64,7 @@ public final class Gateway implements AutoCloseable {
                 1, Thread.ofVirtual().name("gateway-timers").factory());
         this.results = new ResultReader(redis, registry, settings.instanceId());
         this.vadEngine = VadEngines.load(settings.vadModel());
-        this.wiring = new RealtimeSession.Wiring(
+        this.wiring = new SessionWiring(
                 store,
                 new Workers(redis.shared()),
                 timers,
@@ -136,7 +136,7 @@ public final class Gateway implements AutoCloseable {
         return redis;
     }
 
-    public RealtimeSession.Wiring sessionWiring() {
+    public SessionWiring sessionWiring() {
         return wiring;
     }
 

@@ -116,7 +116,7 @@ public final class SessionConfig {
      * The checks shared by session.update and response.create overrides. Per-field, so a response
      * override is held to the same rules as the session it overrides.
      */
-    static void validate(ObjectNode changes, String path) {
+    public static void validate(ObjectNode changes, String path) {
         for (Map.Entry<String, JsonNode> field : changes.properties()) {
             String name = field.getKey();
             JsonNode value = field.getValue();
