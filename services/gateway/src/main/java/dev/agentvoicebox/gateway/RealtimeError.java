@@ -41,6 +41,34 @@ public final class RealtimeError extends RuntimeException {
         return new RealtimeError(INVALID_REQUEST, "invalid_event", message, null);
     }
 
+    public static RealtimeError oversizedEvent(long bytes) {
+        return invalidEvent(
+                "The event is " + bytes + " bytes; events are limited to 15 MiB. Nothing in it was applied.");
+    }
+
+    public static RealtimeError binaryMessage() {
+        return invalidEvent("Binary messages are not part of the Realtime protocol; send events as JSON text.");
+    }
+
+    /** An operator, another gateway instance or a shutdown ended the session. */
+    public static RealtimeError sessionEnded(String reason) {
+        return new RealtimeError(INVALID_REQUEST, "session_cancelled", "The session was ended: " + reason, null);
+    }
+
+    public static RealtimeError sessionExpired(long maxMinutes) {
+        return new RealtimeError(
+                INVALID_REQUEST,
+                "session_expired",
+                "Your session hit the maximum duration of " + maxMinutes + " minutes.",
+                null);
+    }
+
+    /** The server failed handling an event; the message says nothing of why, the log does. */
+    public static RealtimeError serverError() {
+        return new RealtimeError(
+                SERVER_ERROR, "server_error", "The server had an error while processing your request.", null);
+    }
+
     public static RealtimeError missing(String param) {
         return new RealtimeError(
                 INVALID_REQUEST, "missing_required_parameter", "Missing required parameter: '" + param + "'.", param);

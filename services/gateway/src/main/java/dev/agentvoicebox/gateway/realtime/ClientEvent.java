@@ -1,5 +1,11 @@
 package dev.agentvoicebox.gateway.realtime;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.gateway.Fields;
+import dev.agentvoicebox.gateway.Json;
+import dev.agentvoicebox.gateway.RealtimeError;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Map;
@@ -38,6 +44,34 @@ enum ClientEvent {
 
     static Optional<ClientEvent> of(String type) {
         return Optional.ofNullable(BY_TYPE.get(type));
+    }
+
+    /** A client message that is a JSON object; {@code eventId} is echoed by any error it causes. */
+    record Message(String eventId, ObjectNode event) {
+        /** Reads one text message; one that is no JSON object has no event id to echo. */
+        static Message read(String text) {
+            JsonNode parsed;
+            try {
+                parsed = Json.parse(text);
+            } catch (JsonProcessingException e) {
+                throw RealtimeError.invalidEvent(
+                        "The event is not valid JSON: " + e.getOriginalMessage() + ". Nothing in it was applied.");
+            }
+            if (!(parsed instanceof ObjectNode event)) {
+                throw RealtimeError.invalidEvent("The event must be a JSON object.");
+            }
+            return new Message(
+                    event.path("event_id").isTextual() ? event.get("event_id").asText() : null, event);
+        }
+
+        ClientEvent kind() {
+            if (!event.has("type")) {
+                throw RealtimeError.missing("type");
+            }
+            String type = Fields.string(event.get("type"), "type");
+            return of(type).orElseThrow(() ->
+                    RealtimeError.invalidEvent("Invalid value: '" + type + "'. It is not a client event type."));
+        }
     }
 
     /** Every field the event may have, {@code type} and {@code event_id} included. */
