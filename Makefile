@@ -1,13 +1,18 @@
 # AgentVoiceBox — the entry point. `make` lists the targets.
 
-# Helidon 4 needs Java 21+; the machine default is 17.
-export JAVA_HOME := /usr/lib/jvm/temurin-25-jdk-amd64
+SHELL := /bin/bash
+
+# Helidon 4 needs Java 21+. JAVA_HOME from the environment or the command line wins (make tools
+# refuses one below 21); without one, dev/env.sh's default (Temurin 25: the machine's JDK is 17).
+ifeq ($(strip $(JAVA_HOME)),)
+JAVA_HOME := $(shell source dev/env.sh && printf '%s' "$$JAVA_HOME")
+endif
+export JAVA_HOME
 export PATH := $(JAVA_HOME)/bin:$(PATH)
 
 MVN ?= mvn
 # Maven's own Guava warns about sun.misc.Unsafe on JDK 24+; that is Maven's, not ours.
 export MAVEN_OPTS ?= --sun-misc-unsafe-memory-access=allow
-SHELL := /bin/bash
 
 # The runnable services are the modules whose pom names a main class; each builds a thin jar
 # services/<name>/target/<name>.jar with its libraries in target/libs.
