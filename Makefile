@@ -27,7 +27,7 @@ help: ## list the targets
 	@echo "AgentVoiceBox — make <target>"
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-tools: ## install (pinned) and check what the local stack needs: Redis, JDK, Maven, Node.js, OpenSSL
+tools: ## install and check what the local stack needs (version floors: the table atop dev/tools.sh)
 	@dev/tools.sh
 
 build: $(JARS) ## build all modules into thin jars (skipped when the jars are newer than the sources)
@@ -50,7 +50,8 @@ status: ## show what is running and whether it is healthy
 logs: ## follow the logs of the running stack (.avb/logs)
 	@dev/stack.sh logs
 
-test: tools ## unit and integration tests of every module, then the Realtime conformance tests
+test: tools ## the install script's own test, unit and integration tests of every module, then the Realtime conformance tests
+	@dev/tools-test.sh
 	@dev/policy.sh
 	$(MVN) -B test
 	@dev/conformance.sh
