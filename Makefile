@@ -1,13 +1,18 @@
 # AgentVoiceBox — the entry point. `make` lists the targets.
 
-# Helidon 4 needs Java 21+; the machine default is 17.
-export JAVA_HOME := /usr/lib/jvm/temurin-25-jdk-amd64
+SHELL := /bin/bash
+
+# Helidon 4 needs Java 21+. JAVA_HOME from the environment or the command line wins (make tools
+# refuses one below 21); without one, dev/env.sh's default (Temurin 25: the machine's JDK is 17).
+ifeq ($(strip $(JAVA_HOME)),)
+JAVA_HOME := $(shell source dev/env.sh && printf '%s' "$$JAVA_HOME")
+endif
+export JAVA_HOME
 export PATH := $(JAVA_HOME)/bin:$(PATH)
 
 MVN ?= mvn
 # Maven's own Guava warns about sun.misc.Unsafe on JDK 24+; that is Maven's, not ours.
 export MAVEN_OPTS ?= --sun-misc-unsafe-memory-access=allow
-SHELL := /bin/bash
 
 # The runnable services are the modules whose pom names a main class; each builds a thin jar
 # services/<name>/target/<name>.jar with its libraries in target/libs.
@@ -22,7 +27,7 @@ help: ## list the targets
 	@echo "AgentVoiceBox — make <target>"
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-tools: ## install (pinned) and check what the local stack needs: Redis, JDK, Maven, Node.js, OpenSSL
+tools: ## install and check what the local stack needs (version floors: the table atop dev/tools.sh)
 	@dev/tools.sh
 
 build: $(JARS) ## build all modules into thin jars (skipped when the jars are newer than the sources)
@@ -45,7 +50,8 @@ status: ## show what is running and whether it is healthy
 logs: ## follow the logs of the running stack (.avb/logs)
 	@dev/stack.sh logs
 
-test: tools ## unit and integration tests of every module, then the Realtime conformance tests
+test: tools ## the install script's own test, unit and integration tests of every module, then the Realtime conformance tests
+	@dev/tools-test.sh
 	@dev/policy.sh
 	$(MVN) -B test
 	@dev/conformance.sh

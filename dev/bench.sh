@@ -30,6 +30,7 @@
 #   AVB_RUN_DIR       .avb/run (pid files: gateway memory, service CPU)
 #   AVB_OPA_GRPC, AVB_OPA_URL, AVB_REDIS_URL   the stack's OPA and Redis (authz)
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
 

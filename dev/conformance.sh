@@ -6,6 +6,7 @@
 #                    restarts the worker with AVB_LLM_SCRIPTED_DELAY_MS=$AVB_FAULT_DELAY_MS (100) first
 # Exit status: that of the test run (non-zero when any case fails).
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
 

@@ -3,6 +3,7 @@
 # OPA loads (.avb/policy/policy.tar.gz). Three bundle dirs, each with its own .manifest roots, so
 # the result can sit beside the tenants data bundle (root avb/directory) without overlapping it.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
 

@@ -3,6 +3,7 @@
 #   dev/stack.sh start | stop | status | logs [name]
 # make run = build if needed + start; make stop = stop; make logs = logs.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
 
@@ -174,44 +175,51 @@ stop_one() {
 
 # --- one-time local secrets -------------------------------------------------------------------
 
+# tls_step <what> <command...>: runs an openssl/keytool step, its chatter in .avb/tls/openssl.log.
+tls_step() {
+  local what="$1"; shift
+  "$@" >>"$TLS_DIR/openssl.log" 2>&1 || die "could not create $what: '$1' failed; its message is in ${TLS_DIR#"$ROOT/"}/openssl.log"
+}
+
 ensure_tls() {
   local ca="$TLS_DIR/ca.pem" ca_key="$TLS_DIR/ca.key" crt="$TLS_DIR/server.pem" key="$TLS_DIR/server.key"
-  local ts="$TLS_DIR/truststore.p12"
-  ( umask 077
-    if [[ ! -s $ca || ! -s $ca_key ]]; then
-      log "creating dev CA .avb/tls/ca.pem (10 years)"
-      openssl req -x509 -newkey rsa:2048 -noenc -sha256 -days 3650 \
-        -subj "/O=AgentVoiceBox/CN=AgentVoiceBox local dev CA" \
-        -addext "basicConstraints=critical,CA:TRUE" \
-        -addext "keyUsage=critical,keyCertSign,cRLSign" \
-        -keyout "$ca_key" -out "$ca" 2>>"$TLS_DIR/openssl.log"
-      rm -f "$crt" "$key" "$ts"   # signed by the old CA, if any
-    fi
-    if [[ -s $crt ]] && ! openssl x509 -in "$crt" -noout -checkend 86400 >/dev/null; then
-      log "server certificate expires within a day: renewing"
-      rm -f "$crt" "$key"
-    fi
-    if [[ ! -s $crt || ! -s $key ]]; then
-      log "creating server certificate .avb/tls/server.pem (127.0.0.1, localhost; 825 days)"
-      openssl req -new -newkey rsa:2048 -noenc -subj "/O=AgentVoiceBox/CN=localhost" \
-        -keyout "$key" -out "$TLS_DIR/server.csr" 2>>"$TLS_DIR/openssl.log"
-      openssl x509 -req -in "$TLS_DIR/server.csr" -CA "$ca" -CAkey "$ca_key" -sha256 -days 825 \
-        -set_serial "0x$(openssl rand -hex 16)" -out "$crt" \
-        -extfile <(printf '%s\n' \
-          "basicConstraints=critical,CA:FALSE" \
-          "keyUsage=critical,digitalSignature,keyEncipherment" \
-          "extendedKeyUsage=serverAuth" \
-          "subjectAltName=IP:127.0.0.1,DNS:localhost" \
-          "subjectKeyIdentifier=hash" \
-          "authorityKeyIdentifier=keyid") 2>>"$TLS_DIR/openssl.log"
-      rm -f "$TLS_DIR/server.csr"
-    fi
-    # The same CA for Java clients (benchmarks, tests): PKCS#12, password "changeit".
-    if [[ ! -s $ts ]]; then
-      "$JAVA_HOME/bin/keytool" -importcert -noprompt -alias avb-dev-ca -file "$ca" \
-        -keystore "$ts" -storetype PKCS12 -storepass changeit >/dev/null 2>&1
-    fi
-  )
+  local ts="$TLS_DIR/truststore.p12" umask_before
+  umask_before="$(umask)"
+  umask 077
+  if [[ ! -s $ca || ! -s $ca_key ]]; then
+    log "creating dev CA .avb/tls/ca.pem (10 years)"
+    tls_step "the dev CA" openssl req -x509 -newkey rsa:2048 -noenc -sha256 -days 3650 \
+      -subj "/O=AgentVoiceBox/CN=AgentVoiceBox local dev CA" \
+      -addext "basicConstraints=critical,CA:TRUE" \
+      -addext "keyUsage=critical,keyCertSign,cRLSign" \
+      -keyout "$ca_key" -out "$ca"
+    rm -f "$crt" "$key" "$ts"   # signed by the old CA, if any
+  fi
+  if [[ -s $crt ]] && ! openssl x509 -in "$crt" -noout -checkend 86400 >/dev/null; then
+    log "server certificate expires within a day: renewing"
+    rm -f "$crt" "$key"
+  fi
+  if [[ ! -s $crt || ! -s $key ]]; then
+    log "creating server certificate .avb/tls/server.pem (127.0.0.1, localhost; 825 days)"
+    tls_step "the server key" openssl req -new -newkey rsa:2048 -noenc -subj "/O=AgentVoiceBox/CN=localhost" \
+      -keyout "$key" -out "$TLS_DIR/server.csr"
+    tls_step "the server certificate" openssl x509 -req -in "$TLS_DIR/server.csr" -CA "$ca" -CAkey "$ca_key" \
+      -sha256 -days 825 -set_serial "0x$(openssl rand -hex 16)" -out "$crt" \
+      -extfile <(printf '%s\n' \
+        "basicConstraints=critical,CA:FALSE" \
+        "keyUsage=critical,digitalSignature,keyEncipherment" \
+        "extendedKeyUsage=serverAuth" \
+        "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+        "subjectKeyIdentifier=hash" \
+        "authorityKeyIdentifier=keyid")
+    rm -f "$TLS_DIR/server.csr"
+  fi
+  # The same CA for Java clients (benchmarks, tests): PKCS#12, password "changeit".
+  if [[ ! -s $ts ]]; then
+    tls_step "the Java truststore" "$JAVA_HOME/bin/keytool" -importcert -noprompt -alias avb-dev-ca -file "$ca" \
+      -keystore "$ts" -storetype PKCS12 -storepass changeit
+  fi
+  umask "$umask_before"
   chmod 600 "$ca_key" "$key"
   chmod 644 "$ca" "$crt" "$ts"
 }
@@ -240,7 +248,6 @@ start_opa() {
   if pid="$(running_pid opa "$OPA_BIN")"; then
     log "opa: already running (pid $pid)"; return 0
   fi
-  [[ -x $OPA_BIN ]] || die "$OPA_BIN not found: run 'make tools'"
   port_in_use "$OPA_PORT" && die "port $OPA_PORT is in use by another process (set AVB_OPA_PORT)"
   port_in_use "$OPA_GRPC_PORT" && die "port $OPA_GRPC_PORT is in use by another process (set AVB_OPA_GRPC_PORT)"
   # The policy bundle is rebuilt when a policy or the tier data is newer than it.
@@ -288,7 +295,6 @@ start_redis() {
   if pid="$(running_pid redis "$marker")"; then
     log "redis: already running (pid $pid)"; return 0
   fi
-  command -v redis-server >/dev/null || die "redis-server not found: run 'make tools'"
   port_in_use "$REDIS_PORT" && die "port $REDIS_PORT is in use by another process (set AVB_REDIS_PORT)"
   log "starting redis on 127.0.0.1:$REDIS_PORT"
   log_mark redis
@@ -348,7 +354,18 @@ print_urls() {
 
 # --- commands ---------------------------------------------------------------------------------
 
+# What start needs before it changes anything; each comes with make tools.
+require_tools() {
+  local cmd
+  for cmd in redis-server redis-cli openssl curl; do
+    command -v "$cmd" >/dev/null || die "$cmd not found: run 'make tools'"
+  done
+  [[ -x $JAVA_HOME/bin/java ]] || die "no JDK at JAVA_HOME=$JAVA_HOME: run 'make tools' (it says which Java it needs)"
+  [[ -x $OPA_BIN ]] || die "$OPA_BIN not found: run 'make tools'"
+}
+
 cmd_start() {
+  require_tools
   make_state_dirs
   ensure_tls
   ensure_api_key
@@ -414,7 +431,7 @@ cmd_logs() {
 case "${1:-}" in
   start)  cmd_start ;;
   stop)   cmd_stop ;;
-  status) cmd_status ;;
+  status) if cmd_status; then exit 0; else exit 1; fi ;;   # "not all healthy" is an answer, not an error
   logs)   shift; cmd_logs "$@" ;;
   *) printf 'usage: %s start|stop|status|logs [name]\n' "$0" >&2; exit 2 ;;
 esac

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.platform.testing.Teardown;
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Streams;
 import java.net.URI;
@@ -39,10 +40,8 @@ class RealtimeGatewayTest {
     }
 
     @AfterAll
-    void stop() {
-        llm.close();
-        gateway.close();
-        harness.close();
+    void stop() throws Exception {
+        Teardown.closeAll(llm, gateway, harness);
     }
 
     private RealtimeClient open() {

@@ -39,7 +39,7 @@ final class SecureStack {
             HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     private SecureStack() throws IOException, InterruptedException {
-        OpaServer.binary("opa-envoy");
+        OpaServer.requireInstalled();
         Path work = Files.createTempDirectory(
                 Files.createDirectories(Path.of("target", "test-work")).toAbsolutePath(), "stack");
         redis = RedisServer.start();

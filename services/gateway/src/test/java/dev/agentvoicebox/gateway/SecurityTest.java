@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentvoicebox.platform.testing.Poll;
+import dev.agentvoicebox.platform.testing.Teardown;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -46,10 +47,8 @@ class SecurityTest {
     }
 
     @AfterAll
-    void stop() {
-        llm.close();
-        gateway.close();
-        harness.close();
+    void stop() throws Exception {
+        Teardown.closeAll(llm, gateway, harness);
     }
 
     private RealtimeClient open(String key) {

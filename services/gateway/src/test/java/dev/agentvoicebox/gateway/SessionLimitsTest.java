@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.platform.testing.Teardown;
 import dev.agentvoicebox.protocol.Envelope;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
@@ -26,10 +27,8 @@ class SessionLimitsTest {
     }
 
     @AfterAll
-    void stop() {
-        llm.close();
-        gateway.close();
-        harness.close();
+    void stop() throws Exception {
+        Teardown.closeAll(llm, gateway, harness);
     }
 
     @Test

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentvoicebox.gateway.audio.AudioFormat;
 import dev.agentvoicebox.gateway.audio.Fixtures;
 import dev.agentvoicebox.platform.audio.Resampler;
+import dev.agentvoicebox.platform.testing.Teardown;
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Kinds;
 import dev.agentvoicebox.protocol.Streams;
@@ -43,11 +44,8 @@ class VoiceInputTest {
     }
 
     @AfterAll
-    void stop() {
-        llm.close();
-        stt.close();
-        gateway.close();
-        harness.close();
+    void stop() throws Exception {
+        Teardown.closeAll(llm, stt, gateway, harness);
     }
 
     private static void stream(RealtimeClient client, short[] pcm24k) {

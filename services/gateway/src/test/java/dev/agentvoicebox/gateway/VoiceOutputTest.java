@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentvoicebox.gateway.audio.AudioFormat;
 import dev.agentvoicebox.gateway.audio.Pcm16;
+import dev.agentvoicebox.platform.testing.Teardown;
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Kinds;
 import dev.agentvoicebox.protocol.Streams;
@@ -36,11 +37,8 @@ class VoiceOutputTest {
     }
 
     @AfterAll
-    void stop() {
-        llm.close();
-        tts.close();
-        gateway.close();
-        harness.close();
+    void stop() throws Exception {
+        Teardown.closeAll(llm, tts, gateway, harness);
     }
 
     /** {@code ms} of a distinct constant level, so the order of the audio is visible after G.711. */

@@ -10,6 +10,7 @@ import dev.agentvoicebox.platform.RedisConnections;
 import dev.agentvoicebox.platform.StreamPublisher;
 import dev.agentvoicebox.platform.testing.Poll;
 import dev.agentvoicebox.platform.testing.RedisServer;
+import dev.agentvoicebox.platform.testing.Teardown;
 import dev.agentvoicebox.platform.testing.WorkerTest;
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Kinds;
@@ -53,9 +54,8 @@ class WorkerRedisTest {
     }
 
     @AfterAll
-    static void stopRedis() {
-        redis.close();
-        redisServer.close();
+    static void stopRedis() throws Exception {
+        Teardown.closeAll(redis, redisServer);
     }
 
     @AfterEach

@@ -7,16 +7,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.agentvoicebox.platform.Cancellation;
 import dev.agentvoicebox.platform.JobException;
 import dev.agentvoicebox.platform.testing.FliteSpeech;
+import dev.agentvoicebox.platform.testing.Prerequisites;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The real pocketsphinx process on flite speech. */
 class PocketsphinxEngineTest {
     private final PocketsphinxEngine engine =
             new PocketsphinxEngine("pocketsphinx_continuous", null, Path.of("target", "tmp"), 60_000);
+
+    @BeforeAll
+    static void requirePocketsphinx() {
+        Prerequisites.onPath("pocketsphinx_continuous");
+    }
 
     @Test
     void transcribesFliteSpeechWithTheExpectedWords() throws Exception {

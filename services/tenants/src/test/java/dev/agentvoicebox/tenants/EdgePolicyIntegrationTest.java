@@ -13,6 +13,7 @@ import dev.agentvoicebox.platform.policy.SessionDecision;
 import dev.agentvoicebox.platform.policy.SessionPolicy;
 import dev.agentvoicebox.platform.testing.OpaServer;
 import dev.agentvoicebox.platform.testing.RedisServer;
+import dev.agentvoicebox.platform.testing.Teardown;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -46,7 +47,7 @@ class EdgePolicyIntegrationTest {
 
     @BeforeAll
     static void start() throws Exception {
-        OpaServer.binary("opa-envoy");
+        OpaServer.requireInstalled();
         Path work = TestStack.tempDir("opa");
         redis = RedisServer.start();
         int grpc = OpaServer.freePort();
@@ -60,15 +61,7 @@ class EdgePolicyIntegrationTest {
 
     @AfterAll
     static void stop() throws Exception {
-        if (opa != null) {
-            opa.close();
-        }
-        if (tenants != null) {
-            tenants.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
+        Teardown.closeAll(opa, tenants, redis);
     }
 
     static TestStack.Response call(String method, String path, String body, String key, Map<String, String> extra) {

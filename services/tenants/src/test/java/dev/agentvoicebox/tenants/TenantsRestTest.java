@@ -14,6 +14,7 @@ import dev.agentvoicebox.platform.auth.KeyVerifier;
 import dev.agentvoicebox.platform.auth.Revocations;
 import dev.agentvoicebox.platform.edge.EdgeAuthz;
 import dev.agentvoicebox.platform.testing.RedisServer;
+import dev.agentvoicebox.platform.testing.Teardown;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -56,9 +57,8 @@ class TenantsRestTest {
     }
 
     @AfterAll
-    static void stop() {
-        tenants.close();
-        redis.close();
+    static void stop() throws Exception {
+        Teardown.closeAll(tenants, redis);
     }
 
     static TestStack.Response call(String method, String path, String body, Map<String, String> headers) {

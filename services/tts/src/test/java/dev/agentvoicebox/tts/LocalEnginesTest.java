@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.agentvoicebox.platform.JobException;
+import dev.agentvoicebox.platform.testing.Prerequisites;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -12,6 +13,17 @@ import org.junit.jupiter.api.Test;
 /** Each local engine, for real: non-silent audio of a plausible length, speed honoured, cancel stops it. */
 class LocalEnginesTest {
     private static final String SENTENCE = "Hello world, this is a test of the voice.";
+
+    /** espeak-ng and flite come with make tools; without them their tests are skipped (Prerequisites). */
+    private static EspeakEngine espeak() {
+        Prerequisites.onPath("espeak-ng");
+        return new EspeakEngine("espeak-ng", 30_000);
+    }
+
+    private static FliteEngine flite() {
+        Prerequisites.onPath("flite");
+        return new FliteEngine("flite", Path.of("target", "tmp"), 30_000);
+    }
 
     private static void assertSpeech(Audio audio, int expectedRate) {
         assertEquals(expectedRate, audio.rate);
@@ -22,7 +34,7 @@ class LocalEnginesTest {
 
     @Test
     void espeakSpeaks() throws Exception {
-        EspeakEngine engine = new EspeakEngine("espeak-ng", 30_000);
+        EspeakEngine engine = espeak();
         assertTrue(engine.available());
         Audio audio = new Audio();
         engine.synthesize(SENTENCE, "en-us+f3", 1.0, audio, Audio.NEVER);
@@ -32,7 +44,7 @@ class LocalEnginesTest {
 
     @Test
     void espeakSpeedChangesTheDuration() throws Exception {
-        EspeakEngine engine = new EspeakEngine("espeak-ng", 30_000);
+        EspeakEngine engine = espeak();
         Audio slow = new Audio();
         Audio fast = new Audio();
         engine.synthesize(SENTENCE, "en-us", 0.5, slow, Audio.NEVER);
@@ -44,8 +56,7 @@ class LocalEnginesTest {
     @Test
     void espeakTakesTextThatLooksLikeAnOption() throws Exception {
         Audio audio = new Audio();
-        new EspeakEngine("espeak-ng", 30_000)
-                .synthesize("--version is not an option here", "en-us", 1.0, audio, Audio.NEVER);
+        espeak().synthesize("--version is not an option here", "en-us", 1.0, audio, Audio.NEVER);
         assertTrue(audio.seconds() > 1, "spoke it: " + audio.seconds());
     }
 
@@ -76,7 +87,7 @@ class LocalEnginesTest {
 
     @Test
     void fliteSpeaks() throws Exception {
-        FliteEngine engine = new FliteEngine("flite", Path.of("target", "tmp"), 30_000);
+        FliteEngine engine = flite();
         assertTrue(engine.available());
         Audio audio = new Audio();
         engine.synthesize(SENTENCE, "slt", 1.0, audio, Audio.NEVER);
@@ -99,7 +110,7 @@ class LocalEnginesTest {
                 }
             }
         };
-        new EspeakEngine("espeak-ng", 30_000).synthesize(longText, "en-us", 1.0, audio, cancel);
+        espeak().synthesize(longText, "en-us", 1.0, audio, cancel);
         // The full text is about 15 minutes of audio; cancelled after the third 50 ms chunk.
         assertTrue(audio.seconds() < 30, "stopped early: " + audio.seconds() + " s");
         assertTrue(

@@ -9,7 +9,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentvoicebox.platform.RedisConnections;
 import dev.agentvoicebox.platform.StreamPublisher;
 import dev.agentvoicebox.platform.testing.Poll;
+import dev.agentvoicebox.platform.testing.Prerequisites;
 import dev.agentvoicebox.platform.testing.RedisServer;
+import dev.agentvoicebox.platform.testing.Teardown;
 import dev.agentvoicebox.platform.testing.WorkerTest;
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Kinds;
@@ -38,6 +40,8 @@ class WorkerRedisTest {
 
     @BeforeAll
     static void start() {
+        Prerequisites.onPath("espeak-ng");
+        Prerequisites.onPath("flite");
         redisServer = RedisServer.start();
         redis = new RedisConnections(redisServer.url());
         Map<String, String> env = new HashMap<>();
@@ -49,10 +53,8 @@ class WorkerRedisTest {
     }
 
     @AfterAll
-    static void stop() {
-        service.close();
-        redis.close();
-        redisServer.close();
+    static void stop() throws Exception {
+        Teardown.closeAll(service, redis, redisServer);
     }
 
     private static Envelope job(String responseId, String replyTo, String payload) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.agentvoicebox.platform.RedisConnections;
 import dev.agentvoicebox.platform.testing.RedisServer;
+import dev.agentvoicebox.platform.testing.Teardown;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -35,9 +36,8 @@ class RateLimiterTest {
     }
 
     @AfterAll
-    static void stop() {
-        connections.close();
-        redis.close();
+    static void stop() throws Exception {
+        Teardown.closeAll(connections, redis);
     }
 
     @Test

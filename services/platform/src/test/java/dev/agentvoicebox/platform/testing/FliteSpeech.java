@@ -8,17 +8,19 @@ import javax.sound.sampled.AudioSystem;
 
 /**
  * Speech fixtures synthesised with flite at test time ({@code make tools} installs it). Its 16 kHz
- * {@code kal16} voice is the one pocketsphinx recognises well; espeak's is not.
+ * {@code kal16} voice is the one pocketsphinx recognises well; espeak's is not. Without flite the
+ * test stops as {@link Prerequisites#missing} says.
  */
 public final class FliteSpeech {
     private FliteSpeech() {}
 
     /** {@code text} spoken by flite: 16 kHz mono PCM16, little-endian bytes. */
     public static byte[] pcm16k(String text) throws Exception {
+        Path binary = Prerequisites.onPath("flite");
         Path dir = Files.createDirectories(Path.of("target", "tmp"));
         Path wav = Files.createTempFile(dir, "speech", ".wav");
         try {
-            Process flite = new ProcessBuilder("flite", "-voice", "kal16", "-t", text, "-o", wav.toString())
+            Process flite = new ProcessBuilder(binary.toString(), "-voice", "kal16", "-t", text, "-o", wav.toString())
                     .redirectErrorStream(true)
                     .start();
             String out = new String(flite.getInputStream().readAllBytes());

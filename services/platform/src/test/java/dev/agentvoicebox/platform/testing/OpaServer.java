@@ -14,19 +14,23 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * The OPA Envoy binary from {@code .avb/bin} (installed by {@code make tools}) as a child process:
  * ext_authz gRPC and REST on free loopback ports, the policy bundle built from {@code policies/},
  * the tenants data bundle polled every second, decision logs on stdout (captured to a file).
- * Under {@code CI=true} a missing binary fails the test; elsewhere it aborts it with the reason.
+ * A missing binary stops the test as {@link Prerequisites#missing} says.
  */
 public final class OpaServer implements AutoCloseable {
     /** The repository root, seen from a module's folder (where surefire runs). */
     public static final Path REPO = Path.of(System.getenv().getOrDefault("AVB_REPO_ROOT", "../.."))
             .toAbsolutePath()
             .normalize();
+
+    /** Where make tools puts OPA: {@code AVB_DIR/bin}, as for the dev scripts ({@code .avb/bin} by default). */
+    private static final Path BIN = Path.of(
+                    System.getenv().getOrDefault("AVB_DIR", REPO.resolve(".avb").toString()))
+            .resolve("bin");
 
     private static final HttpClient HTTP =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -44,15 +48,13 @@ public final class OpaServer implements AutoCloseable {
     }
 
     public static Path binary(String name) {
-        Path bin = REPO.resolve(".avb/bin").resolve(name);
-        if (!Files.isExecutable(bin)) {
-            String message = bin + " is missing: run 'make tools'";
-            if ("true".equals(System.getenv("CI"))) {
-                fail(message);
-            }
-            Assumptions.abort(message);
-        }
-        return bin;
+        return Prerequisites.executable(BIN.resolve(name), name);
+    }
+
+    /** Stops the test now, before it starts anything else, when opa or opa-envoy is missing. */
+    public static void requireInstalled() {
+        binary("opa");
+        binary("opa-envoy");
     }
 
     /** Builds the policy bundle the way make policy-test does. */

@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -22,7 +21,8 @@ import java.util.concurrent.TimeUnit;
  * }
  * }</pre>
  *
- * The binary is {@code /usr/bin/redis-server} unless {@code AVB_REDIS_SERVER} names another.
+ * The binary is {@code /usr/bin/redis-server} unless {@code AVB_REDIS_SERVER} names another; when
+ * it is missing the test stops as {@link Prerequisites#missing} says.
  */
 public final class RedisServer implements AutoCloseable {
     private final Process process;
@@ -37,11 +37,10 @@ public final class RedisServer implements AutoCloseable {
     }
 
     public static RedisServer start() {
-        String binary = System.getenv().getOrDefault("AVB_REDIS_SERVER", "/usr/bin/redis-server");
-        if (!Files.isExecutable(Path.of(binary))) {
-            throw new IllegalStateException(
-                    binary + " not found: install redis-server (apt-get install -y redis-server)");
-        }
+        String binary = Prerequisites.executable(
+                        Path.of(System.getenv().getOrDefault("AVB_REDIS_SERVER", "/usr/bin/redis-server")),
+                        "redis-server")
+                .toString();
         IOException last = null;
         for (int i = 0; i < 5; i++) {
             int port = freePort();
