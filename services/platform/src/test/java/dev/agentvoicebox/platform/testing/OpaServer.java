@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Assumptions;
 /**
  * The OPA Envoy binary from {@code .avb/bin} (installed by {@code make tools}) as a child process:
  * ext_authz gRPC and REST on free loopback ports, the policy bundle built from {@code policies/},
- * the tenants data bundle polled every second, decision logs on stdout (captured to a file).
+ * the tenants data bundle long polled (as {@code dev/stack.sh} configures it), decision logs on stdout (captured to a file).
  * Under {@code CI=true} a missing binary fails the test; elsewhere it aborts it with the reason.
  */
 public final class OpaServer implements AutoCloseable {
@@ -96,6 +96,7 @@ public final class OpaServer implements AutoCloseable {
                     service: tenants
                     resource: /bundles/tenants.tar.gz
                     polling:
+                      long_polling_timeout_seconds: 30
                       min_delay_seconds: 1
                       max_delay_seconds: 1
                 decision_logs:
