@@ -34,6 +34,7 @@ public final class Gateway implements AutoCloseable {
     private final ResultReader results;
     private final RealtimeSession.Wiring wiring;
     private final VadEngine vadEngine;
+    private final DirectoryWatch directoryWatch;
     private WebServer server;
 
     public Gateway(GatewaySettings settings, Telemetry telemetry) {
@@ -69,6 +70,7 @@ public final class Gateway implements AutoCloseable {
                 access,
                 settings.accessRecheck(),
                 settings.itemAudioBytes());
+        this.directoryWatch = new DirectoryWatch(redis, registry);
         timers.scheduleAtFixedRate(this::heartbeat, 10, 10, TimeUnit.SECONDS);
     }
 
@@ -155,6 +157,7 @@ public final class Gateway implements AutoCloseable {
         if (server != null) {
             server.stop();
         }
+        directoryWatch.close();
         results.close();
         timers.shutdownNow();
         vadEngine.close();

@@ -9,6 +9,7 @@ import dev.agentvoicebox.gateway.audio.InputAudioBuffer;
 import dev.agentvoicebox.gateway.audio.TurnDetector;
 import dev.agentvoicebox.gateway.audio.VadEngine;
 import dev.agentvoicebox.platform.Telemetry;
+import dev.agentvoicebox.platform.auth.DirectoryChange;
 import dev.agentvoicebox.platform.limits.LimitOutcome;
 import dev.agentvoicebox.platform.limits.Limits;
 import dev.agentvoicebox.platform.policy.PolicyUnavailableException;
@@ -228,30 +229,76 @@ public final class RealtimeSession {
         });
     }
 
+    /**
+     * The tenants service announced a change: a revoked key (this session's, or the one that minted
+     * its client secret) or a suspended tenant ends the session now rather than at the next recheck.
+     */
+    public void onDirectoryChange(DirectoryChange change) {
+        switch (change.kind()) {
+            case KEY_REVOKED -> {
+                if (caller.usesKey(change.key())) {
+                    run(this::endRevoked);
+                }
+            }
+            case TENANT_SUSPENDED -> {
+                if (caller.tenantId().equals(change.tenant())) {
+                    run(() -> endNotAllowed("tenant_suspended"));
+                }
+            }
+            default -> {}
+        }
+    }
+
+    /** Checks the key and the tenant now, as the next due heartbeat would: announcements may have been missed. */
+    public void recheckAccessNow() {
+        run(() -> {
+            lastAccessCheck = System.nanoTime();
+            try {
+                recheckAccess();
+            } catch (RuntimeException e) {
+                LOG.fine(() -> "access recheck failed for " + id() + ": " + e.getMessage());
+            }
+        });
+    }
+
     /** A revoked key or a suspended tenant ends its live sessions (within the recheck interval). */
     private void recheckAccess() {
         if (wiring.access().revoked(caller)) {
-            send(Events.error(
-                    new RealtimeError(
-                            RealtimeError.INVALID_REQUEST,
-                            "api_key_revoked",
-                            "The key this session was opened with has been revoked.",
-                            null),
-                    null));
-            shutdown(4001);
+            endRevoked();
             return;
         }
         SessionDecision decision = decision();
         if (!decision.allowed()) {
-            send(Events.error(
-                    new RealtimeError(
-                            RealtimeError.INVALID_REQUEST,
-                            "tenant_not_allowed",
-                            "This tenant may no longer open sessions: " + decision.reason() + ".",
-                            null),
-                    null));
-            shutdown(4003);
+            endNotAllowed(decision.reason());
         }
+    }
+
+    private void endRevoked() {
+        if (closed) {
+            return;
+        }
+        send(Events.error(
+                new RealtimeError(
+                        RealtimeError.INVALID_REQUEST,
+                        "api_key_revoked",
+                        "The key this session was opened with has been revoked.",
+                        null),
+                null));
+        shutdown(4001);
+    }
+
+    private void endNotAllowed(String reason) {
+        if (closed) {
+            return;
+        }
+        send(Events.error(
+                new RealtimeError(
+                        RealtimeError.INVALID_REQUEST,
+                        "tenant_not_allowed",
+                        "This tenant may no longer open sessions: " + reason + ".",
+                        null),
+                null));
+        shutdown(4003);
     }
 
     /** The tenant's policy decision (OPA, cached for 60 s). */

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.platform.auth.Revocations;
 import dev.agentvoicebox.platform.testing.Poll;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -156,6 +157,21 @@ class SecurityTest {
         }
         assertFalse(stack.allowed("GET", "/v1/realtime", value), "refused by the very next edge check");
         assertEquals(401, refusedStatus(() -> RealtimeClient.connect(gateway.port(), value)));
+    }
+
+    /** The net under the announcements: a revocation nobody announced still ends the session at a recheck. */
+    @Test
+    void anUnannouncedRevocationEndsTheSessionAtTheNextRecheck() throws Exception {
+        stack.tenantWithKey("soylent", "pro", "", "user");
+        JsonNode key = stack.newKey("soylent", "user");
+        try (RealtimeClient client = open(key.path("value").asText())) {
+            harness.redis
+                    .shared()
+                    .sync()
+                    .hset(Revocations.REDIS_KEY, key.path("id").asText(), "4102444800");
+            // Heartbeats come every 10 s; with a 1 s recheck interval the next one checks.
+            assertEquals(4001, client.awaitCloseWithin(Duration.ofSeconds(25)));
+        }
     }
 
     @Test
