@@ -266,7 +266,10 @@ bundles:
   tenants:
     service: tenants
     resource: /bundles/tenants.tar.gz
+    # Long polling: tenants answers the moment the directory changes (and waits for OPA to fetch
+    # it before confirming a write); the delays apply only if OPA falls back to periodic polls.
     polling:
+      long_polling_timeout_seconds: 30
       min_delay_seconds: 2
       max_delay_seconds: 5
 decision_logs:

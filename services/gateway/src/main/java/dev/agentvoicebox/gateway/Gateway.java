@@ -1,6 +1,7 @@
 package dev.agentvoicebox.gateway;
 
 import dev.agentvoicebox.gateway.access.Access;
+import dev.agentvoicebox.gateway.access.DirectoryWatch;
 import dev.agentvoicebox.gateway.access.TenantsClient;
 import dev.agentvoicebox.gateway.access.Trust;
 import dev.agentvoicebox.gateway.audio.VadEngine;
@@ -41,6 +42,7 @@ public final class Gateway implements AutoCloseable {
     private final ResultReader results;
     private final SessionWiring wiring;
     private final VadEngine vadEngine;
+    private final DirectoryWatch directoryWatch;
     private WebServer server;
 
     public Gateway(GatewaySettings settings, Telemetry telemetry) {
@@ -76,6 +78,7 @@ public final class Gateway implements AutoCloseable {
                 access,
                 settings.accessRecheck(),
                 settings.itemAudioBytes());
+        this.directoryWatch = new DirectoryWatch(redis, registry);
         timers.scheduleAtFixedRate(this::heartbeat, 10, 10, TimeUnit.SECONDS);
     }
 
@@ -162,6 +165,7 @@ public final class Gateway implements AutoCloseable {
         if (server != null) {
             server.stop();
         }
+        directoryWatch.close();
         results.close();
         timers.shutdownNow();
         vadEngine.close();

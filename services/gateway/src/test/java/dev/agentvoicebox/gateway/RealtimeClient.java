@@ -90,7 +90,12 @@ final class RealtimeClient implements AutoCloseable {
     }
 
     int awaitClose() {
-        return closed.orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS).join();
+        return awaitCloseWithin(WAIT);
+    }
+
+    /** The close code, for closes that come later than {@link #WAIT} (a periodic check). */
+    int awaitCloseWithin(Duration timeout) {
+        return closed.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).join();
     }
 
     @Override

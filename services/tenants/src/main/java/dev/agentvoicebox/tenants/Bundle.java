@@ -41,6 +41,11 @@ record Bundle(byte[] bytes, String revision) {
         return "\"" + revision + "\"";
     }
 
+    /** Whether an If-None-Match value names this bundle (OPA sends the ETag back as it got it). */
+    boolean matches(String ifNoneMatch) {
+        return etag().equals(ifNoneMatch) || revision.equals(ifNoneMatch);
+    }
+
     /** One ustar entry: a 512-byte header, the content, padding to the next 512 bytes. */
     private static void entry(OutputStream out, String name, byte[] content) throws IOException {
         byte[] header = new byte[512];

@@ -2,6 +2,7 @@ package dev.agentvoicebox.tenants;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.platform.auth.DirectoryChange;
 import dev.agentvoicebox.platform.auth.KeyClaims;
 import dev.agentvoicebox.platform.edge.EdgeIdentity;
 import java.time.Clock;
@@ -9,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /** The rules of tenants, projects, keys and client secrets, over {@link Store} and {@link KeyIssuer}. */
 final class Directory {
@@ -34,13 +36,22 @@ final class Directory {
     private final Tiers tiers;
     private final Duration maxKeyLifetime;
     private final Clock clock;
+    private final Consumer<DirectoryChange> announce;
 
-    Directory(Store store, KeyIssuer issuer, Tiers tiers, Duration maxKeyLifetime, Clock clock) {
+    /** @param announce told of every change to what the bundle holds; returns once OPA holds it */
+    Directory(
+            Store store,
+            KeyIssuer issuer,
+            Tiers tiers,
+            Duration maxKeyLifetime,
+            Clock clock,
+            Consumer<DirectoryChange> announce) {
         this.store = store;
         this.issuer = issuer;
         this.tiers = tiers;
         this.maxKeyLifetime = maxKeyLifetime;
         this.clock = clock;
+        this.announce = announce;
     }
 
     Store store() {
@@ -84,6 +95,7 @@ final class Directory {
                 .put("tenant", id)
                 .put("created_at", now());
         store.createProject(id, DEFAULT_PROJECT, project);
+        announce.accept(DirectoryChange.tenantChanged(id));
         return tenant;
     }
 
@@ -105,6 +117,7 @@ final class Directory {
             }
         }
         ObjectNode tenant = tenant(id);
+        boolean wasActive = "active".equals(tenant.path("status").asText());
         if (body.has("name")) {
             tenant.put("name", Fields.text(body.get("name"), "name", 200));
         }
@@ -117,6 +130,10 @@ final class Directory {
         applyOptional(tenant, body);
         tenant.put("updated_at", now());
         store.saveTenant(id, tenant);
+        announce.accept(
+                wasActive && !"active".equals(tenant.path("status").asText())
+                        ? DirectoryChange.tenantSuspended(id)
+                        : DirectoryChange.tenantChanged(id));
         return tenant;
     }
 
@@ -247,6 +264,7 @@ final class Directory {
             store.saveKey(tenant, id, key);
         }
         store.revoke(id, key.path("expires_at").asLong());
+        announce.accept(DirectoryChange.keyRevoked(tenant, id));
         ObjectNode result = key.deepCopy();
         result.put("deleted", true);
         return result;

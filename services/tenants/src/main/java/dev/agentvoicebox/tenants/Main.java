@@ -49,6 +49,6 @@ public final class Main {
                         new ProjectsResource(directory),
                         new KeysResource(directory),
                         new ClientSecretsResource(directory))
-                .register("/v1/signing_keys", new SigningKeysResource(tenants.signingKeys()));
+                .register("/v1/signing_keys", new SigningKeysResource(tenants.signingKeys(), tenants::announce));
     }
 }

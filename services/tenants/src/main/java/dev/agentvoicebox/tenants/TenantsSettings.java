@@ -17,7 +17,8 @@ public record TenantsSettings(
         Path tiersFile,
         Path adminKeyFile,
         Path devKeyFile,
-        String devTenant) {
+        String devTenant,
+        Duration opaSync) {
 
     static TenantsSettings from(Settings s) {
         return new TenantsSettings(
@@ -36,7 +37,8 @@ public record TenantsSettings(
                 s.find("AVB_DEV_API_KEY_FILE", "app.bootstrap.dev-key-file")
                         .map(Path::of)
                         .orElse(null),
-                s.get("AVB_DEV_TENANT", "app.bootstrap.dev-tenant", "dev"));
+                s.get("AVB_DEV_TENANT", "app.bootstrap.dev-tenant", "dev"),
+                Duration.ofMillis(s.getLong("AVB_OPA_SYNC_TIMEOUT_MS", "app.opa.sync-timeout-ms", 2000)));
     }
 
     boolean tls() {

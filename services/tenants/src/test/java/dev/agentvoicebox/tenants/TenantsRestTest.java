@@ -435,6 +435,65 @@ class TenantsRestTest {
                         .asText());
     }
 
+    /**
+     * OPA's long polling over HTTP, on an instance of its own (every long poll answered expects OPA
+     * back, which would hold the other tests' writes): both 200 and 304 carry OPA's bundle type, or
+     * OPA would stop long polling, and a write answers a held poll at once.
+     */
+    @Test
+    void theBundleIsLongPolledTheWayOpaAsks() throws Exception {
+        try (Tenants own =
+                TestStack.start(redis.url(), TestStack.tempDir("long-poll"), EdgeAuthz.mesh(), Clock.systemUTC())) {
+            var first = TestStack.call(own.port(), "GET", "/bundles/tenants.tar.gz", null, Map.of("Prefer", "wait=30"));
+            assertEquals(200, first.status());
+            assertEquals(
+                    BundleFeed.LONG_POLL_TYPE,
+                    first.raw().headers().firstValue("content-type").orElse(""));
+            String etag = first.raw().headers().firstValue("etag").orElseThrow();
+
+            long start = System.nanoTime();
+            var quiet = TestStack.call(
+                    own.port(),
+                    "GET",
+                    "/bundles/tenants.tar.gz",
+                    null,
+                    Map.of("Prefer", "wait=1", "If-None-Match", etag));
+            assertTrue(System.nanoTime() - start >= 1_000_000_000L, "held for the wait OPA asked for");
+            assertEquals(304, quiet.status());
+            assertEquals(
+                    BundleFeed.LONG_POLL_TYPE,
+                    quiet.raw().headers().firstValue("content-type").orElse(""));
+            assertEquals(etag, quiet.raw().headers().firstValue("etag").orElseThrow());
+
+            var held = java.util.concurrent.CompletableFuture.supplyAsync(() -> TestStack.call(
+                    own.port(),
+                    "GET",
+                    "/bundles/tenants.tar.gz",
+                    null,
+                    Map.of("Prefer", "wait=30", "If-None-Match", etag)));
+            dev.agentvoicebox.platform.testing.Poll.until(
+                    java.time.Duration.ofSeconds(5), () -> own.feed().held() == 1, "the poll held");
+            long changed = System.nanoTime();
+            assertEquals(
+                    201,
+                    TestStack.call(
+                                    own.port(),
+                                    "POST",
+                                    "/v1/tenants",
+                                    "{\"id\": \"polled\", \"name\": \"P\", \"tier\": \"free\"}",
+                                    PLATFORM)
+                            .status());
+            var answer = held.get(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(200, answer.status());
+            assertTrue(System.nanoTime() - changed < 3_000_000_000L);
+            assertEquals(
+                    "free",
+                    Json.parse(untar(answer.raw().body()).get("/data.json"))
+                            .at("/avb/directory/tenants/polled/tier")
+                            .asText());
+        }
+    }
+
     /** Reads the archive with the JDK's own tools: a ustar reader written here would prove nothing. */
     static Map<String, String> untar(byte[] gz) throws IOException {
         byte[] tar = new GZIPInputStream(new ByteArrayInputStream(gz)).readAllBytes();

@@ -37,7 +37,8 @@ final class TestStack {
                 REPO.resolve("policies/data/avb/tiers/data.json"),
                 work.resolve("admin-api-key"),
                 work.resolve("dev-api-key"),
-                "dev");
+                "dev",
+                Duration.ofSeconds(2));
         return new Tenants(settings, edge, clock).start();
     }
 

@@ -10,4 +10,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param sessionDefaults session settings a client secret carries, or null
  */
 public record Caller(
-        String tenantId, String projectId, String tier, String keyId, String parentKeyId, ObjectNode sessionDefaults) {}
+        String tenantId, String projectId, String tier, String keyId, String parentKeyId, ObjectNode sessionDefaults) {
+
+    /** Whether revoking key {@code jti} takes this caller's access: its own key, or its client secret's parent. */
+    public boolean usesKey(String jti) {
+        return jti != null && (jti.equals(keyId) || jti.equals(parentKeyId));
+    }
+}

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentvoicebox.gateway.Json;
 import dev.agentvoicebox.gateway.RealtimeError;
+import dev.agentvoicebox.platform.auth.DirectoryChange;
 import dev.agentvoicebox.platform.limits.LimitOutcome;
 import dev.agentvoicebox.platform.limits.Limits;
 import dev.agentvoicebox.platform.policy.PolicyUnavailableException;
@@ -190,28 +191,58 @@ public final class SessionAccess {
         return Optional.empty();
     }
 
-    /** A revoked key or a suspended tenant ends its live sessions. */
+    /** Checks the key and the tenant now, as the next due heartbeat would: announcements may have been missed. */
+    public Optional<Refusal> recheckNow(String sessionId) {
+        lastCheck = System.nanoTime();
+        try {
+            return recheck();
+        } catch (RuntimeException e) {
+            LOG.fine(() -> "access recheck failed for " + sessionId + ": " + e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * What an announced change means for this session: a revoked key (its own, or the one that
+     * minted its client secret) or a suspended tenant ends it now rather than at the next recheck.
+     */
+    public Optional<Refusal> refusalFor(DirectoryChange change) {
+        return switch (change.kind()) {
+            case KEY_REVOKED -> caller.usesKey(change.key()) ? Optional.of(revoked()) : Optional.empty();
+            case TENANT_SUSPENDED ->
+                caller.tenantId().equals(change.tenant())
+                        ? Optional.of(notAllowed("tenant_suspended"))
+                        : Optional.empty();
+            default -> Optional.empty();
+        };
+    }
+
     private Optional<Refusal> recheck() {
         if (access.revoked(caller)) {
-            return Optional.of(new Refusal(
-                    new RealtimeError(
-                            RealtimeError.INVALID_REQUEST,
-                            "api_key_revoked",
-                            "The key this session was opened with has been revoked.",
-                            null),
-                    4001));
+            return Optional.of(revoked());
         }
         SessionDecision decision = decision();
-        if (!decision.allowed()) {
-            return Optional.of(new Refusal(
-                    new RealtimeError(
-                            RealtimeError.INVALID_REQUEST,
-                            "tenant_not_allowed",
-                            "This tenant may no longer open sessions: " + decision.reason() + ".",
-                            null),
-                    4003));
-        }
-        return Optional.empty();
+        return decision.allowed() ? Optional.empty() : Optional.of(notAllowed(decision.reason()));
+    }
+
+    private static Refusal revoked() {
+        return new Refusal(
+                new RealtimeError(
+                        RealtimeError.INVALID_REQUEST,
+                        "api_key_revoked",
+                        "The key this session was opened with has been revoked.",
+                        null),
+                4001);
+    }
+
+    private static Refusal notAllowed(String reason) {
+        return new Refusal(
+                new RealtimeError(
+                        RealtimeError.INVALID_REQUEST,
+                        "tenant_not_allowed",
+                        "This tenant may no longer open sessions: " + reason + ".",
+                        null),
+                4003);
     }
 
     /** Gives the concurrent-session lease back; one that cannot be released lapses by itself. */

@@ -15,6 +15,7 @@ import dev.agentvoicebox.gateway.response.Responses;
 import dev.agentvoicebox.gateway.voice.InputAudio;
 import dev.agentvoicebox.gateway.voice.Transcriptions;
 import dev.agentvoicebox.gateway.voice.VoiceInput;
+import dev.agentvoicebox.platform.auth.DirectoryChange;
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Kinds;
 import io.opentelemetry.context.Context;
@@ -125,11 +126,26 @@ public final class RealtimeSession {
     public void heartbeat() {
         scope.run(() -> {
             wiring.store().heartbeat(id, caller.tenantId());
-            access.renew(id).ifPresent(refusal -> {
-                scope.fail(refusal.error());
-                shutdown(refusal.closeCode());
-            });
+            access.renew(id).ifPresent(this::end);
         });
+    }
+
+    /** The tenants service announced a change; one that takes this session's access ends it now. */
+    public void onDirectoryChange(DirectoryChange change) {
+        access.refusalFor(change).ifPresent(refusal -> scope.run(() -> end(refusal)));
+    }
+
+    /** Checks the key and the tenant now: announcements may have been missed. */
+    public void recheckAccessNow() {
+        scope.run(() -> access.recheckNow(id).ifPresent(this::end));
+    }
+
+    private void end(SessionAccess.Refusal refusal) {
+        if (closed) {
+            return;
+        }
+        scope.fail(refusal.error());
+        shutdown(refusal.closeCode());
     }
 
     /** The client went away: stop its work and forget it. */

@@ -18,8 +18,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The OPA Envoy binary from {@code .avb/bin} (installed by {@code make tools}) as a child process:
  * ext_authz gRPC and REST on free loopback ports, the policy bundle built from {@code policies/},
- * the tenants data bundle polled every second, decision logs on stdout (captured to a file).
- * A missing binary stops the test as {@link Prerequisites#missing} says.
+ * the tenants data bundle long polled (as {@code dev/stack.sh} configures it), decision logs on stdout
+ * (captured to a file). A missing binary stops the test as {@link Prerequisites#missing} says.
  */
 public final class OpaServer implements AutoCloseable {
     /** The repository root, seen from a module's folder (where surefire runs). */
@@ -98,6 +98,7 @@ public final class OpaServer implements AutoCloseable {
                     service: tenants
                     resource: /bundles/tenants.tar.gz
                     polling:
+                      long_polling_timeout_seconds: 30
                       min_delay_seconds: 1
                       max_delay_seconds: 1
                 decision_logs:
