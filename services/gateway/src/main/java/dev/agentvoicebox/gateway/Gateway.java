@@ -70,6 +70,8 @@ public final class Gateway implements AutoCloseable {
                 settings.accessRecheck(),
                 settings.itemAudioBytes());
         timers.scheduleAtFixedRate(this::heartbeat, 10, 10, TimeUnit.SECONDS);
+        // Redis may have come back empty: sessions find out now whether it still holds them.
+        redis.onReconnected(this::heartbeat);
     }
 
     public Gateway start() {

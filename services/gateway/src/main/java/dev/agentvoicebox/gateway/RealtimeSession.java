@@ -209,7 +209,14 @@ public final class RealtimeSession {
 
     public void heartbeat() {
         run(() -> {
-            wiring.store().heartbeat(id(), caller.tenantId());
+            if (expiry == null) {
+                return; // not opened yet: start() writes the session and beats once itself
+            }
+            wiring.store().heartbeat(id(), caller.tenantId()).thenAccept(kept -> {
+                if (!kept) {
+                    run(this::endLostState);
+                }
+            });
             try {
                 if (lease != null) {
                     wiring.access()
@@ -226,6 +233,26 @@ public final class RealtimeSession {
                 LOG.fine(() -> "heartbeat checks failed for " + id() + ": " + e.getMessage());
             }
         });
+    }
+
+    /**
+     * Redis came back without this session (a restart without its data, a failover to a fresh node):
+     * its record, items and lease are gone, so other instances can neither list nor cancel it and
+     * its limits no longer count it. It ends rather than going on unseen; 1012 (service restart)
+     * tells the client to open a new session.
+     */
+    private void endLostState() {
+        if (closed) {
+            return;
+        }
+        send(Events.error(
+                new RealtimeError(
+                        RealtimeError.SERVER_ERROR,
+                        "session_state_lost",
+                        "The server lost this session's state when its store restarted. Open a new session.",
+                        null),
+                null));
+        shutdown(1012);
     }
 
     /** A revoked key or a suspended tenant ends its live sessions (within the recheck interval). */
