@@ -80,6 +80,8 @@ public final class Gateway implements AutoCloseable {
                 settings.itemAudioBytes());
         this.directoryWatch = new DirectoryWatch(redis, registry);
         timers.scheduleAtFixedRate(this::heartbeat, 10, 10, TimeUnit.SECONDS);
+        // Redis may have come back empty: sessions find out now whether it still holds them.
+        redis.onReconnected(this::heartbeat);
     }
 
     public Gateway start() {

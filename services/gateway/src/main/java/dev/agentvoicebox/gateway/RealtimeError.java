@@ -63,6 +63,18 @@ public final class RealtimeError extends RuntimeException {
                 null);
     }
 
+    /**
+     * Redis came back without this session (a restart without its data, a failover to a fresh node):
+     * its record, items and lease are gone, so other instances can neither list nor cancel it.
+     */
+    public static RealtimeError sessionStateLost() {
+        return new RealtimeError(
+                SERVER_ERROR,
+                "session_state_lost",
+                "The server lost this session's state when its store restarted. Open a new session.",
+                null);
+    }
+
     /** The server failed handling an event; the message says nothing of why, the log does. */
     public static RealtimeError serverError() {
         return new RealtimeError(

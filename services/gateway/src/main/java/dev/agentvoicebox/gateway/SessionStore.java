@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentvoicebox.gateway.access.Caller;
 import dev.agentvoicebox.protocol.Streams;
 import io.lettuce.core.Range;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import java.time.Duration;
@@ -12,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -60,11 +62,16 @@ public final class SessionStore {
         writeOrder(redis, sessionId, order);
     }
 
-    /** Keeps a live session's keys and its place in the tenant's index from lapsing. */
-    public void heartbeat(String sessionId, String tenantId) {
+    /**
+     * Keeps a live session's keys and its place in the tenant's index from lapsing. Completes with
+     * false when Redis no longer holds the session (it came back without its data), and
+     * exceptionally when Redis is away.
+     */
+    public CompletionStage<Boolean> heartbeat(String sessionId, String tenantId) {
         RedisAsyncCommands<String, String> redis = connection.async();
         long ttl = TTL.toSeconds();
-        watch(redis.expire(Streams.sessionKey(sessionId), ttl));
+        RedisFuture<Boolean> kept = redis.expire(Streams.sessionKey(sessionId), ttl);
+        watch(kept);
         watch(redis.expire(Streams.sessionItemsKey(sessionId), ttl));
         watch(redis.expire(Streams.sessionOrderKey(sessionId), ttl));
         long now = System.currentTimeMillis();
@@ -72,6 +79,7 @@ public final class SessionStore {
         watch(redis.zadd(index, now + TTL.toMillis(), sessionId));
         watch(redis.zremrangebyscore(index, Range.create(Double.NEGATIVE_INFINITY, (double) now)));
         watch(redis.expire(index, ttl * 2));
+        return kept;
     }
 
     public void close(String sessionId, String tenantId) {
@@ -127,7 +135,7 @@ public final class SessionStore {
         watch(redis.expire(key, TTL.toSeconds()));
     }
 
-    private static void watch(io.lettuce.core.RedisFuture<?> future) {
+    private static void watch(RedisFuture<?> future) {
         future.exceptionally(error -> {
             LOG.log(Level.WARNING, "session write to Redis failed: " + error.getMessage());
             return null;

@@ -1,6 +1,7 @@
 package dev.agentvoicebox.gateway;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.platform.testing.Poll;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -10,9 +11,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** A real WebSocket client (the JDK's) that collects server events for assertions. */
 final class RealtimeClient implements AutoCloseable {
@@ -40,6 +43,24 @@ final class RealtimeClient implements AutoCloseable {
                     subprotocols.subList(1, subprotocols.size()).toArray(String[]::new));
         }
         return new RealtimeClient(builder, URI.create("ws://127.0.0.1:" + port + "/v1/realtime" + query));
+    }
+
+    /** A session on {@code port} once a handshake is admitted (again), within {@code within}. */
+    static RealtimeClient openOnceAdmitted(int port, String key, Duration within, String what) {
+        AtomicReference<RealtimeClient> opened = new AtomicReference<>();
+        Poll.until(
+                within,
+                () -> {
+                    try {
+                        opened.set(connect(port, key));
+                        return true;
+                    } catch (CompletionException refused) {
+                        return false;
+                    }
+                },
+                what);
+        opened.get().await("conversation.created");
+        return opened.get();
     }
 
     String subprotocol() {

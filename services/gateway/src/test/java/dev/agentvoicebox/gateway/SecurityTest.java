@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentvoicebox.platform.auth.Revocations;
-import dev.agentvoicebox.platform.testing.Poll;
 import dev.agentvoicebox.platform.testing.Teardown;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,7 +19,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -67,24 +65,6 @@ class SecurityTest {
         CompletionException refused = assertThrows(CompletionException.class, connect::run);
         return assertInstanceOf(WebSocketHandshakeException.class, refused.getCause())
                 .getResponse();
-    }
-
-    /** A session on {@code port} once a handshake is admitted again, within 5 s. */
-    private static RealtimeClient openOnceAdmitted(int port, String key, String what) {
-        AtomicReference<RealtimeClient> opened = new AtomicReference<>();
-        Poll.until(
-                Duration.ofSeconds(5),
-                () -> {
-                    try {
-                        opened.set(RealtimeClient.connect(port, key));
-                        return true;
-                    } catch (CompletionException refused) {
-                        return false;
-                    }
-                },
-                what);
-        opened.get().await("conversation.created");
-        return opened.get();
     }
 
     private HttpResponse<String> get(String path, String key, Map<String, String> headers) throws Exception {
@@ -256,7 +236,8 @@ class SecurityTest {
                     refusedStatus(() -> RealtimeClient.connect(gateway.port(), key)),
                     "the free tier holds two sessions");
             first.close();
-            openOnceAdmitted(gateway.port(), key, "a closed session frees its slot")
+            RealtimeClient.openOnceAdmitted(
+                            gateway.port(), key, Duration.ofSeconds(5), "a closed session frees its slot")
                     .close();
         }
     }
@@ -273,7 +254,11 @@ class SecurityTest {
             assertTrue(String.valueOf(answer.body()).contains("server_overloaded"), String.valueOf(answer.body()));
 
             only.close();
-            openOnceAdmitted(small.port(), stack.devKey, "a closed session frees the instance's slot")
+            RealtimeClient.openOnceAdmitted(
+                            small.port(),
+                            stack.devKey,
+                            Duration.ofSeconds(5),
+                            "a closed session frees the instance's slot")
                     .close();
         }
     }

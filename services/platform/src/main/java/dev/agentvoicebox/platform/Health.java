@@ -5,8 +5,13 @@ import io.helidon.health.HealthCheckType;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import java.util.Map;
+import java.util.Optional;
 
-/** {@code /observe/health}: ready when Redis answers, since no service works without it. */
+/**
+ * {@code /observe/health} (and {@code /observe/health/ready}): ready when Redis answers, since no
+ * service works without it. While it does not, the check is DOWN with the client's reason in
+ * {@code error}; it is UP again as soon as the connection is back.
+ */
 public final class Health {
     private Health() {}
 
@@ -21,10 +26,11 @@ public final class Health {
                 .useSystemServices(false)
                 .addCheck(
                         () -> {
-                            boolean up = redis.healthy();
+                            Optional<String> problem = redis.problem();
                             HealthCheckResponse.Builder response = HealthCheckResponse.builder()
-                                    .status(up)
-                                    .detail("redis", up ? "reachable" : "unreachable");
+                                    .status(problem.isEmpty())
+                                    .detail("redis", problem.isEmpty() ? "reachable" : "unreachable");
+                            problem.ifPresent(reason -> response.detail("error", reason));
                             details.forEach(response::detail);
                             return response.build();
                         },

@@ -4,11 +4,9 @@ import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Streams;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
-import io.lettuce.core.RedisBusyException;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XAutoClaimArgs;
 import io.lettuce.core.XClaimArgs;
-import io.lettuce.core.XGroupCreateArgs;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -34,7 +32,8 @@ import java.util.logging.Logger;
 
 /**
  * Reads one job stream as a member of a consumer group and runs each job on a virtual thread, as the
- * protocol README describes: the group is created if missing, jobs past their deadline or whose
+ * protocol README describes: the group is created if missing (again whenever Redis comes back
+ * without it, see {@link StreamGroup}), jobs past their deadline or whose
  * response was cancelled are acked and skipped, a dead worker's jobs are taken over with
  * {@code XAUTOCLAIM} (and run with {@code attempt} one higher), this worker's own in-flight jobs are
  * re-claimed to itself every second so they never look idle, and {@code avb:cancel} Pub/Sub messages
@@ -146,6 +145,7 @@ public final class JobConsumer implements AutoCloseable {
     private final String stream;
     private final String group;
     private final String consumerName;
+    private final StreamGroup streamGroup;
     private final Handler handler;
     private final Consumer<String> cancelListener;
     private final Options options;
@@ -178,6 +178,7 @@ public final class JobConsumer implements AutoCloseable {
         this.stream = Objects.requireNonNull(stream);
         this.group = Objects.requireNonNull(group);
         this.consumerName = Objects.requireNonNull(consumerName);
+        this.streamGroup = new StreamGroup(stream, group, consumerName);
         this.handler = Objects.requireNonNull(handler);
         this.cancelListener = cancelListener == null ? id -> {} : cancelListener;
         this.options = options;
@@ -197,7 +198,7 @@ public final class JobConsumer implements AutoCloseable {
         if (!running.compareAndSet(false, true)) {
             return;
         }
-        createGroup();
+        streamGroup.create(redis.shared().sync(), "0");
         pubSub = redis.pubSub();
         pubSub.addListener(new RedisPubSubAdapter<>() {
             @Override
@@ -233,19 +234,8 @@ public final class JobConsumer implements AutoCloseable {
         }
     }
 
-    private void createGroup() {
-        try {
-            redis.shared()
-                    .sync()
-                    .xgroupCreate(XReadArgs.StreamOffset.from(stream, "0"), group, XGroupCreateArgs.Builder.mkstream());
-        } catch (RedisBusyException e) {
-            // BUSYGROUP: the group exists already.
-        }
-    }
-
     private void readLoop() {
         RedisCommands<String, String> commands = readConnection.sync();
-        io.lettuce.core.Consumer<String> me = io.lettuce.core.Consumer.from(group, consumerName);
         while (running.get()) {
             int taken = 0;
             try {
@@ -256,10 +246,8 @@ public final class JobConsumer implements AutoCloseable {
                 while (taken < 16 && permits.tryAcquire()) {
                     taken++;
                 }
-                List<StreamMessage<String, String>> messages = commands.xreadgroup(
-                        me,
-                        XReadArgs.Builder.block(options.block()).count(taken),
-                        XReadArgs.StreamOffset.lastConsumed(stream));
+                List<StreamMessage<String, String>> messages = streamGroup.read(
+                        commands, XReadArgs.Builder.block(options.block()).count(taken));
                 int used = 0;
                 if (messages != null) {
                     for (StreamMessage<String, String> message : messages) {
@@ -279,11 +267,7 @@ public final class JobConsumer implements AutoCloseable {
                 if (!running.get()) {
                     return;
                 }
-                if (e.getMessage() != null && e.getMessage().contains("NOGROUP")) {
-                    createGroup();
-                } else {
-                    LOG.log(Level.WARNING, "reading " + stream + " failed; retrying", e);
-                }
+                LOG.log(Level.WARNING, "reading " + stream + " failed; retrying: " + e.getMessage());
                 sleepQuietly(500);
             }
         }
@@ -366,7 +350,7 @@ public final class JobConsumer implements AutoCloseable {
                 .sync()
                 .xclaim(
                         stream,
-                        io.lettuce.core.Consumer.from(group, consumerName),
+                        streamGroup.consumer(),
                         new XClaimArgs().justid().minIdleTime(0),
                         ids);
     }
@@ -381,7 +365,7 @@ public final class JobConsumer implements AutoCloseable {
         ClaimedMessages<String, String> claimed = commands.xautoclaim(
                 stream,
                 new XAutoClaimArgs<String>()
-                        .consumer(io.lettuce.core.Consumer.from(group, consumerName))
+                        .consumer(streamGroup.consumer())
                         .minIdleTime(options.reclaimIdle())
                         .startId("0")
                         .count(Math.min(free, 16)));

@@ -125,7 +125,15 @@ public final class RealtimeSession {
     /** Keeps the session's Redis state and lease alive; a revoked key or a suspended tenant ends it. */
     public void heartbeat() {
         scope.run(() -> {
-            wiring.store().heartbeat(id, caller.tenantId());
+            if (expiry == null) {
+                return; // not opened yet: start() writes the session and beats once itself
+            }
+            wiring.store().heartbeat(id, caller.tenantId()).thenAccept(kept -> {
+                if (!kept) {
+                    // 1012 (service restart) tells the client to open a new session.
+                    scope.run(() -> end(RealtimeError.sessionStateLost(), 1012));
+                }
+            });
             access.renew(id).ifPresent(this::end);
         });
     }
@@ -141,11 +149,15 @@ public final class RealtimeSession {
     }
 
     private void end(SessionAccess.Refusal refusal) {
+        end(refusal.error(), refusal.closeCode());
+    }
+
+    private void end(RealtimeError error, int closeCode) {
         if (closed) {
             return;
         }
-        scope.fail(refusal.error());
-        shutdown(refusal.closeCode());
+        scope.fail(error);
+        shutdown(closeCode);
     }
 
     /** The client went away: stop its work and forget it. */

@@ -1,12 +1,10 @@
 package dev.agentvoicebox.gateway.realtime;
 
 import dev.agentvoicebox.platform.RedisConnections;
+import dev.agentvoicebox.platform.StreamGroup;
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Streams;
-import io.lettuce.core.Consumer;
-import io.lettuce.core.RedisBusyException;
 import io.lettuce.core.StreamMessage;
-import io.lettuce.core.XGroupCreateArgs;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
@@ -24,45 +22,29 @@ public final class ResultReader implements AutoCloseable {
 
     private final StatefulRedisConnection<String, String> connection;
     private final SessionRegistry registry;
-    private final String stream;
-    private final String consumer;
+    private final StreamGroup group;
     private final Thread thread;
     private volatile boolean running = true;
 
     public ResultReader(RedisConnections redis, SessionRegistry registry, String gatewayId) {
         this.connection = redis.dedicated();
         this.registry = registry;
-        this.stream = Streams.gatewayStream(gatewayId);
-        this.consumer = gatewayId;
-        createGroup();
+        this.group = new StreamGroup(Streams.gatewayStream(gatewayId), Streams.GATEWAY_GROUP, gatewayId);
+        // An existing group means this instance id restarted; a new one skips what an earlier life left.
+        group.create(connection.sync(), "$");
         this.thread = Thread.ofVirtual().name("results-" + gatewayId).start(this::readLoop);
     }
 
-    private void createGroup() {
-        try {
-            connection
-                    .sync()
-                    .xgroupCreate(
-                            XReadArgs.StreamOffset.from(stream, "$"),
-                            Streams.GATEWAY_GROUP,
-                            XGroupCreateArgs.Builder.mkstream());
-        } catch (RedisBusyException e) {
-            // The group exists: this instance id restarted.
-        }
-    }
-
     public String stream() {
-        return stream;
+        return group.stream();
     }
 
     private void readLoop() {
         RedisCommands<String, String> commands = connection.sync();
         XReadArgs block = XReadArgs.Builder.block(Duration.ofSeconds(1)).count(256);
-        Consumer<String> me = Consumer.from(Streams.GATEWAY_GROUP, consumer);
         while (running) {
             try {
-                List<StreamMessage<String, String>> messages =
-                        commands.xreadgroup(me, block, XReadArgs.StreamOffset.lastConsumed(stream));
+                List<StreamMessage<String, String>> messages = group.read(commands, block);
                 if (messages == null || messages.isEmpty()) {
                     continue;
                 }
@@ -72,17 +54,12 @@ public final class ResultReader implements AutoCloseable {
                     ids[i] = message.getId();
                     dispatch(message);
                 }
-                commands.xack(stream, Streams.GATEWAY_GROUP, ids);
+                commands.xack(group.stream(), group.group(), ids);
             } catch (RuntimeException e) {
                 if (!running) {
                     break;
                 }
-                if (String.valueOf(e.getMessage()).contains("NOGROUP")) {
-                    // Redis lost the stream (restart without persistence): start it again.
-                    createGroup();
-                    continue;
-                }
-                LOG.log(Level.WARNING, "reading " + stream + " failed, retrying: " + e.getMessage());
+                LOG.log(Level.WARNING, "reading " + group.stream() + " failed, retrying: " + e.getMessage());
                 sleepQuietly();
             }
         }
@@ -93,7 +70,8 @@ public final class ResultReader implements AutoCloseable {
         try {
             envelope = Envelope.fromFields(message.getBody());
         } catch (IllegalArgumentException e) {
-            LOG.warning("dropping unreadable message " + message.getId() + " on " + stream + ": " + e.getMessage());
+            LOG.warning(
+                    "dropping unreadable message " + message.getId() + " on " + group.stream() + ": " + e.getMessage());
             return;
         }
         registry.find(envelope.sessionId()).ifPresent(session -> session.onResult(envelope));

@@ -1,5 +1,6 @@
 package dev.agentvoicebox.platform.limits;
 
+import dev.agentvoicebox.platform.RedisScript;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Clock;
@@ -98,17 +99,16 @@ public final class RateLimiter {
 
     private final StatefulRedisConnection<String, String> redis;
     private final Clock clock;
-    private final String bucketSha;
-    private final String leasesSha;
-    private final String dailySha;
+    private final RedisScript bucketScript;
+    private final RedisScript leaseScript;
+    private final RedisScript dailyScript;
 
     public RateLimiter(StatefulRedisConnection<String, String> redis, Clock clock) {
         this.redis = redis;
         this.clock = clock;
-        var sync = redis.sync();
-        this.bucketSha = sync.scriptLoad(BUCKET);
-        this.leasesSha = sync.scriptLoad(LEASES);
-        this.dailySha = sync.scriptLoad(DAILY);
+        this.bucketScript = new RedisScript(redis, BUCKET);
+        this.leaseScript = new RedisScript(redis, LEASES);
+        this.dailyScript = new RedisScript(redis, DAILY);
     }
 
     /** One response: refused (nothing taken) when the responses/min bucket is empty. */
@@ -132,15 +132,13 @@ public final class RateLimiter {
      */
     public LimitOutcome acquireSession(String tenant, Limits limits, String sessionId, Duration lease) {
         long now = clock.millis();
-        List<Object> r = redis.sync()
-                .evalsha(
-                        leasesSha,
-                        ScriptOutputType.MULTI,
-                        new String[] {key(tenant, "sessions")},
-                        Long.toString(limits.concurrentSessions()),
-                        Long.toString(now),
-                        Long.toString(lease.toMillis()),
-                        sessionId);
+        List<Object> r = leaseScript.run(
+                ScriptOutputType.MULTI,
+                new String[] {key(tenant, "sessions")},
+                Long.toString(limits.concurrentSessions()),
+                Long.toString(now),
+                Long.toString(lease.toMillis()),
+                sessionId);
         boolean allowed = asLong(r.get(0)) == 1;
         long retry = allowed ? 0 : ceilSeconds(asLong(r.get(2)));
         return new LimitOutcome(allowed, "sessions", limits.concurrentSessions(), asLong(r.get(1)), retry, retry);
@@ -162,16 +160,14 @@ public final class RateLimiter {
 
     private LimitOutcome bucket(String tenant, String name, long limit, long cost, String mode) {
         long window = 60_000;
-        List<Object> r = redis.sync()
-                .evalsha(
-                        bucketSha,
-                        ScriptOutputType.MULTI,
-                        new String[] {key(tenant, name)},
-                        Long.toString(limit),
-                        Long.toString(window),
-                        Long.toString(cost),
-                        Long.toString(clock.millis()),
-                        mode);
+        List<Object> r = bucketScript.run(
+                ScriptOutputType.MULTI,
+                new String[] {key(tenant, name)},
+                Long.toString(limit),
+                Long.toString(window),
+                Long.toString(cost),
+                Long.toString(clock.millis()),
+                mode);
         boolean allowed = asLong(r.get(0)) == 1;
         return new LimitOutcome(
                 allowed, name, limit, asLong(r.get(1)), ceilSeconds(asLong(r.get(2))), ceilSeconds(asLong(r.get(3))));
@@ -183,15 +179,13 @@ public final class RateLimiter {
         long untilMidnight =
                 day.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC).toEpochMilli() - now.toEpochMilli();
         long limit = limits.audioMinutesPerDay() * 60;
-        List<Object> r = redis.sync()
-                .evalsha(
-                        dailySha,
-                        ScriptOutputType.MULTI,
-                        new String[] {key(tenant, "audio:" + day)},
-                        Long.toString(limit),
-                        Long.toString(seconds),
-                        Long.toString(untilMidnight + 3_600_000),
-                        mode);
+        List<Object> r = dailyScript.run(
+                ScriptOutputType.MULTI,
+                new String[] {key(tenant, "audio:" + day)},
+                Long.toString(limit),
+                Long.toString(seconds),
+                Long.toString(untilMidnight + 3_600_000),
+                mode);
         boolean allowed = asLong(r.get(0)) == 1;
         long remaining = asLong(r.get(1));
         long reset = ceilSeconds(untilMidnight);
