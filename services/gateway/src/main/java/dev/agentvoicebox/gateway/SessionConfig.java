@@ -51,7 +51,8 @@ public final class SessionConfig {
         s.put("object", "realtime.session");
         s.put("id", id);
         s.put("model", model);
-        s.putArray("output_modalities").add("text");
+        // OpenAI's default: a client that never sets it gets spoken answers.
+        s.putArray("output_modalities").add("audio");
         s.put("instructions", instructions);
         ObjectNode audio = s.putObject("audio");
         ObjectNode input = audio.putObject("input");
