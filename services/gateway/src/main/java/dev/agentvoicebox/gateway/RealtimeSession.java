@@ -541,7 +541,7 @@ public final class RealtimeSession {
         SessionConfig.validate(overrides, "response");
         police(overrides, "response");
         ObjectNode metadata = metadata(params.get("metadata"));
-        List<ObjectNode> context = params.has("input") ? inputItems(params.get("input")) : conversation.items();
+        List<ObjectNode> context = params.hasNonNull("input") ? inputItems(params.get("input")) : conversation.items();
         if (inConversation && conversationResponse != null) {
             throw new RealtimeError(
                     RealtimeError.INVALID_REQUEST,
@@ -552,7 +552,8 @@ public final class RealtimeSession {
         }
 
         List<LimitOutcome> admitted = admit();
-        startResponse(params, inConversation, metadata, context, admitted);
+        // The validated overrides, not the raw params: a field sent as null is gone from them.
+        startResponse(overrides, inConversation, metadata, context, admitted);
     }
 
     /**

@@ -59,6 +59,26 @@ class DialectTest {
     }
 
     @Test
+    void betaSettingsSentAsNullAreNotSetExceptTheOnesThatSwitchFeaturesOff() throws Exception {
+        SessionConfig config = SessionConfig.defaults("sess_1", "m", 0, "");
+        config.apply(Dialect.BETA.sessionConfig((ObjectNode) Json.parse("""
+                {"modalities":["text"],"voice":"sage","input_audio_format":"g711_alaw","output_audio_format":"g711_ulaw",
+                 "input_audio_transcription":{"model":"whisper-1"},"temperature":0.6}""")));
+        config.apply(Dialect.BETA.sessionConfig((ObjectNode) Json.parse("""
+                {"modalities":null,"voice":null,"input_audio_format":null,"output_audio_format":null,"speed":null,
+                 "instructions":null,"tools":null,"tool_choice":null,"temperature":null,
+                 "max_response_output_tokens":null,"input_audio_transcription":null,"turn_detection":null}""")));
+        ObjectNode beta = Dialect.BETA.session(config.toJson());
+        assertEquals(Json.parse("[\"text\"]"), beta.path("modalities"));
+        assertEquals("sage", beta.path("voice").asText());
+        assertEquals("g711_alaw", beta.path("input_audio_format").asText());
+        assertEquals("g711_ulaw", beta.path("output_audio_format").asText());
+        assertEquals(0.6, beta.path("temperature").asDouble());
+        assertEquals(true, beta.path("input_audio_transcription").isNull(), "null turns transcription off");
+        assertEquals(true, beta.path("turn_detection").isNull(), "null means manual turns");
+    }
+
+    @Test
     void serverEventsAreRenamedAndItemDoneHasNoBetaTwin() throws Exception {
         ObjectNode delta = (ObjectNode) Json.parse("{\"type\":\"response.output_text.delta\",\"delta\":\"x\"}");
         assertEquals(
