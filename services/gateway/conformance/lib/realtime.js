@@ -154,6 +154,14 @@ export async function handshakeEvents(rt) {
   return { created, conversation };
 }
 
+/** Makes the session answer in text; a new session answers in audio, as at OpenAI. */
+export async function answerInText(rt) {
+  rt.send({ type: 'session.update', session: { type: 'realtime', output_modalities: ['text'] } });
+  const updated = await rt.log.next((e) => e.type === 'session.updated' || e.type === 'error');
+  assert.equal(updated.type, 'session.updated', JSON.stringify(updated));
+  assert.deepEqual(updated.session.output_modalities, ['text']);
+}
+
 /** Sends a user text message and waits for conversation.item.added and .done of it. */
 export async function addUserText(rt, text, extra = {}) {
   const event_id = extra.event_id ?? `evt_user_${Math.random().toString(36).slice(2, 10)}`;

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { connect, closeQuietly, handshakeEvents, addUserText, respond, deltaText, echoOf, WEATHER_TOOL, MODEL } from '../lib/realtime.js';
+import { connect, closeQuietly, handshakeEvents, answerInText, addUserText, respond, deltaText, echoOf, WEATHER_TOOL, MODEL } from '../lib/realtime.js';
 
 test('text turn: session.created first, session.update merges, full response event sequence', async (t) => {
   const rt = await connect();
@@ -156,6 +156,7 @@ test('text turn: the conversation carries over to the next turn', async (t) => {
   const rt = await connect();
   t.after(() => closeQuietly(rt));
   await handshakeEvents(rt);
+  await answerInText(rt);
   for (const said of ['First message.', 'Second message.']) {
     await addUserText(rt, said);
     const events = await respond(rt);

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { connect, closeQuietly, handshakeEvents, addUserText, respond, deltaText, echoOf } from '../lib/realtime.js';
+import { connect, closeQuietly, handshakeEvents, answerInText, addUserText, respond, deltaText, echoOf } from '../lib/realtime.js';
 
 test('response.create overrides: metadata echoed in response.created and response.done', async (t) => {
   const rt = await connect();
@@ -30,6 +30,7 @@ test("response.create conversation 'none': out of band, nothing added to the con
   const rt = await connect();
   t.after(() => closeQuietly(rt));
   await handshakeEvents(rt);
+  await answerInText(rt);
   await addUserText(rt, 'Classify this message.');
 
   const events = await respond(rt, { conversation: 'none', metadata: { purpose: 'classifier' }, output_modalities: ['text'] });
@@ -60,6 +61,7 @@ test("response.create conversation 'none' with input[]: the given items are the 
   const rt = await connect();
   t.after(() => closeQuietly(rt));
   await handshakeEvents(rt);
+  await answerInText(rt);
   await addUserText(rt, 'This is in the conversation.');
   const events = await respond(rt, {
     conversation: 'none',

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { connect, closeQuietly, handshakeEvents, addUserText, respond, deltaText, echoOf, textTurn, assertErrorEvent } from '../lib/realtime.js';
+import { connect, closeQuietly, handshakeEvents, answerInText, addUserText, respond, deltaText, echoOf, textTurn, assertErrorEvent } from '../lib/realtime.js';
 
 const INVALID = 'invalid_request_error';
 
@@ -16,6 +16,7 @@ test('errors keep the session: each mistake gets an error event echoing its even
   const rt = await connect();
   t.after(() => closeQuietly(rt));
   await handshakeEvents(rt);
+  await answerInText(rt);
 
   await t.test('invalid JSON', async () => {
     const error = await errorFor(rt, () => rt.socket.send('{"type": "session.update", "event_id": "evt_bad_json", "session": {'));
@@ -107,6 +108,7 @@ test('binary frames are refused with an error event, the session stays open', as
   const rt = await connect();
   t.after(() => closeQuietly(rt));
   await handshakeEvents(rt);
+  await answerInText(rt);
   rt.socket.send(Buffer.from([1, 2, 3]), { binary: true });
   assertErrorEvent(await rt.log.next((e) => e.type === 'error'), { type: INVALID });
   await textTurn(rt, 'Text after binary.');

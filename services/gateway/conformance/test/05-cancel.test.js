@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { connect, closeQuietly, handshakeEvents, addUserText, textTurn } from '../lib/realtime.js';
+import { connect, closeQuietly, handshakeEvents, answerInText, addUserText, textTurn } from '../lib/realtime.js';
 
 const LONG = 'Please repeat this rather long sentence back to me word by word so that the answer takes a while to stream out completely.';
 
@@ -10,6 +10,7 @@ test('cancel: response.create then response.cancel gives response.done cancelled
   const rt = await connect();
   t.after(() => closeQuietly(rt));
   await handshakeEvents(rt);
+  await answerInText(rt);
   await addUserText(rt, LONG);
 
   rt.send({ type: 'response.create', event_id: 'evt_create' });
@@ -35,6 +36,7 @@ test('cancel by response_id after the first delta: the partial text is kept, sta
   const rt = await connect();
   t.after(() => closeQuietly(rt));
   await handshakeEvents(rt);
+  await answerInText(rt);
   await addUserText(rt, LONG);
 
   rt.send({ type: 'response.create' });

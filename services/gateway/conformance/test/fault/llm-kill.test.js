@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-import { ROOT, connect, closeQuietly, handshakeEvents, addUserText, deltaText, echoOf } from '../../lib/realtime.js';
+import { ROOT, connect, closeQuietly, handshakeEvents, answerInText, addUserText, deltaText, echoOf } from '../../lib/realtime.js';
 
 const DELAY_MS = process.env.AVB_FAULT_DELAY_MS ?? '100';
 const PID_FILE = resolve(ROOT, '.avb/run/llm.pid');
@@ -79,6 +79,7 @@ test('llm worker killed mid-response: the response completes (or fails clearly) 
   const rt = await connect();
   t.after(() => closeQuietly(rt));
   await handshakeEvents(rt);
+  await answerInText(rt);
   const said = 'Tell me about fault tolerance please.';
   await addUserText(rt, said);
 

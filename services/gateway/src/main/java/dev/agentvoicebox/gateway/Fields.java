@@ -29,6 +29,16 @@ public final class Fields {
         }
     }
 
+    /**
+     * Removes the fields set to JSON null: a client's null means "not set", as at OpenAI, so the
+     * field keeps its current value or default. {@code nullIsASetting} names the fields whose null
+     * means something (turn detection off) and stays. Call it after {@link #onlyKnown}, so an
+     * unknown field is refused even when it is null.
+     */
+    public static void dropNulls(ObjectNode node, Set<String> nullIsASetting) {
+        node.properties().removeIf(field -> field.getValue().isNull() && !nullIsASetting.contains(field.getKey()));
+    }
+
     public static JsonNode required(JsonNode node, String name, String path) {
         JsonNode value = node.get(name);
         if (value == null || value.isNull()) {

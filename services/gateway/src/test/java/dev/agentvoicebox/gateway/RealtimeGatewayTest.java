@@ -44,10 +44,13 @@ class RealtimeGatewayTest {
         Teardown.closeAll(llm, gateway, harness);
     }
 
+    /** A session that answers in text, so the llm replay alone completes its responses. */
     private RealtimeClient open() {
         RealtimeClient client = RealtimeClient.connect(gateway.port(), harness.key);
         assertEquals("session.created", client.next().path("type").asText());
         assertEquals("conversation.created", client.next().path("type").asText());
+        client.send("{\"type\":\"session.update\",\"session\":{\"output_modalities\":[\"text\"]}}");
+        client.await("session.updated");
         return client;
     }
 
@@ -76,7 +79,7 @@ class RealtimeGatewayTest {
             JsonNode session = created.path("session");
             assertTrue(session.path("id").asText().startsWith("sess_"));
             assertEquals("realtime", session.path("type").asText());
-            assertEquals("text", session.path("output_modalities").path(0).asText());
+            assertEquals("audio", session.path("output_modalities").path(0).asText(), "OpenAI's default");
             assertEquals(
                     "server_vad",
                     session.path("audio")
@@ -589,7 +592,10 @@ class RealtimeGatewayTest {
             ObjectNode created = client.next();
             assertEquals("session.created", created.path("type").asText());
             assertEquals(
-                    "text", created.path("session").path("modalities").path(0).asText());
+                    List.of("text", "audio"),
+                    List.of(
+                            created.path("session").path("modalities").path(0).asText(),
+                            created.path("session").path("modalities").path(1).asText()));
             assertEquals(
                     "pcm16", created.path("session").path("input_audio_format").asText());
             assertTrue(created.path("session").path("output_modalities").isMissingNode());

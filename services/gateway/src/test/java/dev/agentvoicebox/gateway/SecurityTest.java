@@ -203,7 +203,8 @@ class SecurityTest {
         String key = stack.tenantWithKey("wonka", "pro", "\"limit_overrides\":{\"responses_per_minute\":2}", "user");
         try (RealtimeClient client = open(key)) {
             for (int i = 0; i < 2; i++) {
-                client.send("{\"type\":\"response.create\",\"response\":{\"conversation\":\"none\",\"input\":[]}}");
+                client.send("{\"type\":\"response.create\",\"response\":{\"conversation\":\"none\",\"input\":[],"
+                        + "\"output_modalities\":[\"text\"]}}");
                 client.await("response.created");
                 ObjectNode limits = client.await("rate_limits.updated");
                 JsonNode requests = limits.path("rate_limits").path(0);

@@ -66,7 +66,8 @@ class VoiceInputTest {
         try (RealtimeClient client = RealtimeClient.connect(gateway.port(), harness.key)) {
             client.await("conversation.created");
             client.send("""
-                    {"type":"session.update","session":{"audio":{"input":{"transcription":{"model":"whisper-1",
+                    {"type":"session.update","session":{"output_modalities":["text"],
+                     "audio":{"input":{"transcription":{"model":"whisper-1",
                      "language":"en"},"turn_detection":{"type":"server_vad","silence_duration_ms":500}}}}}""");
             client.await("session.updated");
             stream(client, silence24k(300));
@@ -161,7 +162,7 @@ class VoiceInputTest {
             client.await("conversation.created");
             client.send(RealtimeGatewayTestMessages.userText("Tell me a story"));
             client.await("conversation.item.done");
-            client.send("{\"type\":\"response.create\"}");
+            client.send("{\"type\":\"response.create\",\"response\":{\"output_modalities\":[\"text\"]}}");
             client.await("rate_limits.updated");
             Envelope job = llm.nextJob();
             llm.text(job, "Once upon a time");

@@ -19,7 +19,8 @@ public final class Items {
 
     /**
      * Returns a new item: the client's id kept (or a server id), {@code object} and {@code status}
-     * set, content validated per role. {@code conversation} resolves function_call_output call ids.
+     * set, content validated per role; an optional field sent as null counts as not sent.
+     * {@code conversation} resolves function_call_output call ids.
      */
     public static ObjectNode normalize(JsonNode raw, String at, Conversation conversation) {
         ObjectNode source = Fields.object(raw, at);
@@ -39,12 +40,12 @@ public final class Items {
                 item.put("name", Fields.requiredString(source, "name", at));
                 item.put(
                         "call_id",
-                        source.has("call_id")
+                        source.hasNonNull("call_id")
                                 ? Fields.string(source.get("call_id"), Fields.join(at, "call_id"))
                                 : Ids.call());
                 item.put(
                         "arguments",
-                        source.has("arguments")
+                        source.hasNonNull("arguments")
                                 ? Fields.string(source.get("arguments"), Fields.join(at, "arguments"))
                                 : "");
             }
@@ -64,7 +65,7 @@ public final class Items {
     }
 
     private static String id(ObjectNode source, String at) {
-        if (!source.has("id") || source.get("id").isNull()) {
+        if (!source.hasNonNull("id")) {
             return Ids.item();
         }
         String id = Fields.string(source.get("id"), Fields.join(at, "id"));
@@ -98,7 +99,7 @@ public final class Items {
             ObjectNode normalized = parts.addObject();
             normalized.put("type", partType);
             if ("input_audio".equals(partType)) {
-                if (part.has("audio")) {
+                if (part.hasNonNull("audio")) {
                     String audioAt = Fields.join(partAt, "audio");
                     String audio = Fields.string(part.get("audio"), audioAt);
                     try {
@@ -111,7 +112,7 @@ public final class Items {
                 }
                 normalized.put(
                         "transcript",
-                        part.has("transcript") && !part.get("transcript").isNull()
+                        part.hasNonNull("transcript")
                                 ? Fields.string(part.get("transcript"), Fields.join(partAt, "transcript"))
                                 : null);
             } else {

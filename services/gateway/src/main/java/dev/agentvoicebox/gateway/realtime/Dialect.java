@@ -233,6 +233,9 @@ public enum Dialect {
     }
 
     private static JsonNode gaFormat(JsonNode beta) {
+        if (beta.isNull()) {
+            return beta; // not set, as validation reads it
+        }
         String type = BETA_FORMATS.get(beta.asText());
         if (type == null) {
             // Left as given so validation names it.

@@ -38,6 +38,11 @@ public final class SessionConfig {
             "object",
             "expires_at");
     private static final Set<String> READ_ONLY = Set.of("id", "object", "expires_at");
+    /** Session fields whose null is a setting (no tracing, no prompt); any other null means "not set". */
+    private static final Set<String> NULL_IS_A_SETTING = Set.of("tracing", "prompt");
+    /** In {@code audio.input}, null switches the feature off, as the Realtime API documents. */
+    private static final Set<String> NULL_SWITCHES_OFF = Set.of("transcription", "noise_reduction", "turn_detection");
+
     private static final Set<String> FORMATS = Set.of("audio/pcm", "audio/pcmu", "audio/pcma");
     private static final Set<String> TOOL_CHOICE_MODES = Set.of("auto", "none", "required");
 
@@ -54,7 +59,8 @@ public final class SessionConfig {
         s.put("object", "realtime.session");
         s.put("id", id);
         s.put("model", model);
-        s.putArray("output_modalities").add("text");
+        // OpenAI's default: a client that never sets it gets spoken answers.
+        s.putArray("output_modalities").add("audio");
         s.put("instructions", instructions);
         ObjectNode audio = s.putObject("audio");
         ObjectNode input = audio.putObject("input");
@@ -114,9 +120,11 @@ public final class SessionConfig {
 
     /**
      * The checks shared by session.update and response.create overrides. Per-field, so a response
-     * override is held to the same rules as the session it overrides.
+     * override is held to the same rules as the session it overrides. Drops, in place, the fields
+     * the client set to null where null means "not set", so they keep their value or default.
      */
     public static void validate(ObjectNode changes, String path) {
+        Fields.dropNulls(changes, NULL_IS_A_SETTING);
         for (Map.Entry<String, JsonNode> field : changes.properties()) {
             String name = field.getKey();
             JsonNode value = field.getValue();
@@ -135,16 +143,12 @@ public final class SessionConfig {
                 case "output_modalities" -> outputModalities(value, at);
                 case "audio" -> audio(value, at);
                 case "include" -> {
-                    if (!value.isNull()) {
-                        if (!value.isArray()) {
-                            throw RealtimeError.invalidType(at, "an array");
-                        }
-                        for (int i = 0; i < value.size(); i++) {
-                            Fields.oneOf(
-                                    value.get(i),
-                                    at + "[" + i + "]",
-                                    Set.of("item.input_audio_transcription.logprobs"));
-                        }
+                    if (!value.isArray()) {
+                        throw RealtimeError.invalidType(at, "an array");
+                    }
+                    for (int i = 0; i < value.size(); i++) {
+                        Fields.oneOf(
+                                value.get(i), at + "[" + i + "]", Set.of("item.input_audio_transcription.logprobs"));
                     }
                 }
                 case "max_output_tokens" -> maxOutputTokens(value, at);
@@ -189,8 +193,9 @@ public final class SessionConfig {
             return;
         }
         ObjectNode choice = Fields.object(value, at);
-        String type = Fields.oneOf(Fields.required(choice, "type", at), Fields.join(at, "type"), Set.of("function"));
         Fields.onlyKnown(choice, at, Set.of("type", "name"));
+        Fields.dropNulls(choice, Set.of());
+        String type = Fields.oneOf(Fields.required(choice, "type", at), Fields.join(at, "type"), Set.of("function"));
         if ("function".equals(type)) {
             Fields.requiredString(choice, "name", at);
         }
@@ -205,6 +210,7 @@ public final class SessionConfig {
             String toolAt = at + "[" + i + "]";
             ObjectNode tool = Fields.object(value.get(i), toolAt);
             Fields.onlyKnown(tool, toolAt, Set.of("type", "name", "description", "parameters"));
+            Fields.dropNulls(tool, Set.of());
             JsonNode type = tool.get("type");
             if (type != null) {
                 Fields.oneOf(type, Fields.join(toolAt, "type"), Set.of("function"));
@@ -237,6 +243,7 @@ public final class SessionConfig {
         }
         ObjectNode tracing = Fields.object(value, at);
         Fields.onlyKnown(tracing, at, Set.of("workflow_name", "group_id", "metadata"));
+        Fields.dropNulls(tracing, Set.of());
     }
 
     private static void truncation(JsonNode value, String at) {
@@ -246,6 +253,7 @@ public final class SessionConfig {
         }
         ObjectNode truncation = Fields.object(value, at);
         Fields.onlyKnown(truncation, at, Set.of("type", "retention_ratio", "token_limits"));
+        Fields.dropNulls(truncation, Set.of());
         Fields.oneOf(Fields.required(truncation, "type", at), Fields.join(at, "type"), Set.of("retention_ratio"));
         Fields.number(Fields.required(truncation, "retention_ratio", at), Fields.join(at, "retention_ratio"), 0, 1);
     }
@@ -253,10 +261,12 @@ public final class SessionConfig {
     private static void audio(JsonNode value, String at) {
         ObjectNode audio = Fields.object(value, at);
         Fields.onlyKnown(audio, at, Set.of("input", "output"));
+        Fields.dropNulls(audio, Set.of());
         if (audio.has("input")) {
             String inAt = Fields.join(at, "input");
             ObjectNode input = Fields.object(audio.get("input"), inAt);
             Fields.onlyKnown(input, inAt, Set.of("format", "transcription", "noise_reduction", "turn_detection"));
+            Fields.dropNulls(input, NULL_SWITCHES_OFF);
             if (input.has("format")) {
                 format(input.get("format"), Fields.join(inAt, "format"));
             }
@@ -264,6 +274,7 @@ public final class SessionConfig {
                 String tAt = Fields.join(inAt, "transcription");
                 ObjectNode transcription = Fields.object(input.get("transcription"), tAt);
                 Fields.onlyKnown(transcription, tAt, Set.of("model", "language", "prompt"));
+                Fields.dropNulls(transcription, Set.of());
                 for (String key : Set.of("model", "language", "prompt")) {
                     if (transcription.has(key)) {
                         Fields.string(transcription.get(key), Fields.join(tAt, key));
@@ -274,6 +285,7 @@ public final class SessionConfig {
                 String nAt = Fields.join(inAt, "noise_reduction");
                 ObjectNode noise = Fields.object(input.get("noise_reduction"), nAt);
                 Fields.onlyKnown(noise, nAt, Set.of("type"));
+                Fields.dropNulls(noise, Set.of());
                 Fields.oneOf(
                         Fields.required(noise, "type", nAt),
                         Fields.join(nAt, "type"),
@@ -287,6 +299,7 @@ public final class SessionConfig {
             String outAt = Fields.join(at, "output");
             ObjectNode output = Fields.object(audio.get("output"), outAt);
             Fields.onlyKnown(output, outAt, Set.of("format", "voice", "speed"));
+            Fields.dropNulls(output, Set.of());
             if (output.has("format")) {
                 format(output.get("format"), Fields.join(outAt, "format"));
             }
@@ -302,6 +315,7 @@ public final class SessionConfig {
     static void format(JsonNode value, String at) {
         ObjectNode format = Fields.object(value, at);
         Fields.onlyKnown(format, at, Set.of("type", "rate"));
+        Fields.dropNulls(format, Set.of());
         String type = Fields.oneOf(Fields.required(format, "type", at), Fields.join(at, "type"), FORMATS);
         if (format.has("rate")) {
             if (!"audio/pcm".equals(type)) {
@@ -315,18 +329,22 @@ public final class SessionConfig {
         ObjectNode td = Fields.object(value, at);
         String type = Fields.oneOf(
                 Fields.required(td, "type", at), Fields.join(at, "type"), Set.of("server_vad", "semantic_vad"));
+        Fields.onlyKnown(
+                td,
+                at,
+                "server_vad".equals(type)
+                        ? Set.of(
+                                "type",
+                                "threshold",
+                                "prefix_padding_ms",
+                                "silence_duration_ms",
+                                "create_response",
+                                "interrupt_response",
+                                "idle_timeout_ms")
+                        : Set.of("type", "eagerness", "create_response", "interrupt_response"));
+        // A null field takes its type's default; for idle_timeout_ms that is null, no timeout.
+        Fields.dropNulls(td, Set.of());
         if ("server_vad".equals(type)) {
-            Fields.onlyKnown(
-                    td,
-                    at,
-                    Set.of(
-                            "type",
-                            "threshold",
-                            "prefix_padding_ms",
-                            "silence_duration_ms",
-                            "create_response",
-                            "interrupt_response",
-                            "idle_timeout_ms"));
             if (td.has("threshold")) {
                 Fields.number(td.get("threshold"), Fields.join(at, "threshold"), 0, 1);
             }
@@ -336,11 +354,10 @@ public final class SessionConfig {
             if (td.has("silence_duration_ms")) {
                 Fields.integer(td.get("silence_duration_ms"), Fields.join(at, "silence_duration_ms"), 0, 10_000);
             }
-            if (td.has("idle_timeout_ms") && !td.get("idle_timeout_ms").isNull()) {
+            if (td.has("idle_timeout_ms")) {
                 Fields.integer(td.get("idle_timeout_ms"), Fields.join(at, "idle_timeout_ms"), 5_000, 30_000);
             }
         } else {
-            Fields.onlyKnown(td, at, Set.of("type", "eagerness", "create_response", "interrupt_response"));
             if (td.has("eagerness")) {
                 Fields.oneOf(
                         td.get("eagerness"), Fields.join(at, "eagerness"), Set.of("low", "medium", "high", "auto"));

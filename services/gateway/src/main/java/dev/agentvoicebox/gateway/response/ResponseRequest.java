@@ -18,7 +18,7 @@ import java.util.Set;
  * A checked {@code response.create}: its per-response overrides (validated like a session update
  * and held to the tenant's policy), where it goes, its metadata and the items it answers.
  *
- * @param params         the {@code response} object as sent (empty when absent)
+ * @param params         the validated per-response settings of the {@code response} object (empty when absent)
  * @param inConversation false for {@code conversation: "none"}: out of band, nothing is added
  * @param context        the items the model reads: {@code input} when given, else the conversation
  */
@@ -62,8 +62,9 @@ public record ResponseRequest(
         access.police(overrides, "response");
         ObjectNode metadata = metadata(params.get("metadata"));
         List<ObjectNode> context =
-                params.has("input") ? inputItems(params.get("input"), conversation) : conversation.items();
-        return new ResponseRequest(params, inConversation, metadata, context);
+                params.hasNonNull("input") ? inputItems(params.get("input"), conversation) : conversation.items();
+        // The validated overrides, not the raw params: a field sent as null is gone from them.
+        return new ResponseRequest(overrides, inConversation, metadata, context);
     }
 
     /** The request's own value of a setting, else the session's. */

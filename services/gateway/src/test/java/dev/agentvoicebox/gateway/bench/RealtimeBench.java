@@ -272,7 +272,10 @@ public final class RealtimeBench {
             send(create);
             await("conversation.item.done");
             long start = System.nanoTime();
-            send(JSON.createObjectNode().put("type", "response.create"));
+            ObjectNode respond = JSON.createObjectNode().put("type", "response.create");
+            // Text: the bench times the text path; a new session would answer in audio.
+            respond.putObject("response").putArray("output_modalities").add("text");
+            send(respond);
             Event delta = await("response.output_text.delta");
             Event done = await("response.done");
             String status = done.json().path("response").path("status").asText();

@@ -37,6 +37,48 @@ class DialectTest {
         assertEquals(true, back.path("turn_detection").isNull());
     }
 
+    /** The beta reference's defaults for a new session: text and audio, alloy, pcm16, 0.8. */
+    @Test
+    void aNewSessionInTheBetaShapeHasTheBetaDefaults() throws Exception {
+        ObjectNode beta = Dialect.BETA.session(
+                SessionConfig.defaults("sess_1", "m", 0, "").toJson());
+        assertEquals(Json.parse("[\"text\",\"audio\"]"), beta.path("modalities"));
+        assertEquals("alloy", beta.path("voice").asText());
+        assertEquals("pcm16", beta.path("input_audio_format").asText());
+        assertEquals("pcm16", beta.path("output_audio_format").asText());
+        assertEquals(true, beta.path("input_audio_transcription").isNull());
+        assertEquals(
+                Json.parse("{\"type\":\"server_vad\",\"threshold\":0.5,\"prefix_padding_ms\":300,"
+                        + "\"silence_duration_ms\":500,\"idle_timeout_ms\":null,\"create_response\":true,"
+                        + "\"interrupt_response\":true}"),
+                beta.path("turn_detection"));
+        assertEquals("auto", beta.path("tool_choice").asText());
+        assertEquals(0, beta.path("tools").size());
+        assertEquals(0.8, beta.path("temperature").asDouble());
+        assertEquals("inf", beta.path("max_response_output_tokens").asText());
+        assertEquals(1.0, beta.path("speed").asDouble());
+    }
+
+    @Test
+    void betaSettingsSentAsNullAreNotSetExceptTheOnesThatSwitchFeaturesOff() throws Exception {
+        SessionConfig config = SessionConfig.defaults("sess_1", "m", 0, "");
+        config.apply(Dialect.BETA.sessionConfig((ObjectNode) Json.parse("""
+                {"modalities":["text"],"voice":"sage","input_audio_format":"g711_alaw","output_audio_format":"g711_ulaw",
+                 "input_audio_transcription":{"model":"whisper-1"},"temperature":0.6}""")));
+        config.apply(Dialect.BETA.sessionConfig((ObjectNode) Json.parse("""
+                {"modalities":null,"voice":null,"input_audio_format":null,"output_audio_format":null,"speed":null,
+                 "instructions":null,"tools":null,"tool_choice":null,"temperature":null,
+                 "max_response_output_tokens":null,"input_audio_transcription":null,"turn_detection":null}""")));
+        ObjectNode beta = Dialect.BETA.session(config.toJson());
+        assertEquals(Json.parse("[\"text\"]"), beta.path("modalities"));
+        assertEquals("sage", beta.path("voice").asText());
+        assertEquals("g711_alaw", beta.path("input_audio_format").asText());
+        assertEquals("g711_ulaw", beta.path("output_audio_format").asText());
+        assertEquals(0.6, beta.path("temperature").asDouble());
+        assertEquals(true, beta.path("input_audio_transcription").isNull(), "null turns transcription off");
+        assertEquals(true, beta.path("turn_detection").isNull(), "null means manual turns");
+    }
+
     @Test
     void serverEventsAreRenamedAndItemDoneHasNoBetaTwin() throws Exception {
         ObjectNode delta = (ObjectNode) Json.parse("{\"type\":\"response.output_text.delta\",\"delta\":\"x\"}");

@@ -17,6 +17,27 @@ class SessionConfigTest {
         return Json.parse(text);
     }
 
+    /**
+     * OpenAI's GA session defaults (session.created in the API reference), field by field. Ours
+     * differ on purpose in two: instructions are empty (OpenAI's persona text names a model and
+     * a knowledge cutoff that are not ours) and the voice is alloy, which every tier may use
+     * (OpenAI's example shows marin).
+     */
+    @Test
+    void aNewSessionStartsFromOpenAisGaDefaults() throws Exception {
+        assertEquals(json("""
+                        {"type":"realtime","object":"realtime.session","id":"sess_1","model":"gpt-realtime",
+                         "output_modalities":["audio"],"instructions":"",
+                         "audio":{"input":{"format":{"type":"audio/pcm","rate":24000},"transcription":null,
+                                           "noise_reduction":null,
+                                           "turn_detection":{"type":"server_vad","threshold":0.5,
+                                            "prefix_padding_ms":300,"silence_duration_ms":500,"idle_timeout_ms":null,
+                                            "create_response":true,"interrupt_response":true}},
+                                  "output":{"format":{"type":"audio/pcm","rate":24000},"voice":"alloy","speed":1.0}},
+                         "include":null,"max_output_tokens":"inf","tool_choice":"auto","tools":[],"tracing":null,
+                         "truncation":"auto","prompt":null,"expires_at":100}"""), json(Json.write(fresh().toJson())));
+    }
+
     @Test
     void aPartialUpdateMergesDeepAndKeepsTheRest() throws Exception {
         SessionConfig config = fresh();
