@@ -68,7 +68,11 @@ public final class Gateway implements AutoCloseable {
                 vadEngine,
                 access,
                 settings.accessRecheck(),
-                settings.itemAudioBytes());
+                new SessionBudgets(
+                        new ItemAudio.Pool(settings.gatewayItemAudioBytes(), settings.itemAudioBytes()),
+                        settings.inputAudioBytes(),
+                        settings.mailboxEvents(),
+                        settings.mailboxBytes()));
         timers.scheduleAtFixedRate(this::heartbeat, 10, 10, TimeUnit.SECONDS);
     }
 

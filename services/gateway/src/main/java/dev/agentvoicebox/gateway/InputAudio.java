@@ -16,6 +16,7 @@ import java.util.List;
  */
 final class InputAudio implements AutoCloseable {
     private final VadEngine vadEngine;
+    private final long bufferBytes;
     private InputAudioBuffer buffer;
     private TurnDetector detector;
     /** The id the next user audio item gets, announced already in speech_started. */
@@ -26,8 +27,10 @@ final class InputAudio implements AutoCloseable {
      */
     private long playbackEndMs;
 
-    InputAudio(VadEngine vadEngine, JsonNode inputConfig) {
+    /** @param bufferBytes what the input audio buffer may hold (both its copies) */
+    InputAudio(VadEngine vadEngine, long bufferBytes, JsonNode inputConfig) {
         this.vadEngine = vadEngine;
+        this.bufferBytes = bufferBytes;
         configure(inputConfig);
     }
 
@@ -41,7 +44,7 @@ final class InputAudio implements AutoCloseable {
         }
         long now = buffer == null ? 0 : buffer.writtenMs();
         if (buffer == null || buffer.format() != format) {
-            buffer = new InputAudioBuffer(format, now);
+            buffer = new InputAudioBuffer(format, now, bufferBytes);
         }
         TurnDetection turns = TurnDetection.fromJson(inputConfig.get("turn_detection"));
         if (turns == null) {
@@ -58,6 +61,10 @@ final class InputAudio implements AutoCloseable {
 
     /** Appends the client's audio; returns what the turn detector saw in it (none for manual turns). */
     List<TurnDetector.Event> append(String base64) throws AudioException {
+        if (detector != null) {
+            // The turns found so far are committed: between turns only the padding can still be used.
+            buffer.discardBefore(detector.neededFromMs());
+        }
         short[] at16k = buffer.append(base64);
         return detector == null ? List.of() : detector.feed(at16k);
     }

@@ -27,8 +27,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -79,7 +77,7 @@ public final class RealtimeSession {
             VadEngine vadEngine,
             Access access,
             Duration accessRecheck,
-            long itemAudioBytes) {}
+            SessionBudgets budgets) {}
 
     /** Audio up to this size travels inside the stt.request; longer turns go beside it in Redis. */
     private static final int INLINE_AUDIO_BASE64 = 256 * 1024;
@@ -94,7 +92,10 @@ public final class RealtimeSession {
     private long lastAccessCheck = System.nanoTime();
     private final Dialect dialect;
     private final EventSink sink;
-    private final ExecutorService loop;
+    /** Fixed at creation: read from other threads (the registry, the socket's), never from the config. */
+    private final String id;
+
+    private final Mailbox loop;
     private final SessionConfig config;
     private final Conversation conversation = new Conversation(Ids.conversation());
     private final Map<String, ResponseStream> responses = new LinkedHashMap<>();
@@ -125,13 +126,15 @@ public final class RealtimeSession {
         this.lease = lease;
         this.dialect = dialect;
         this.sink = sink;
-        String id = Ids.session();
+        this.id = Ids.session();
         long expiresAt = (createdAtMs + wiring.maxDuration().toMillis()) / 1000;
         this.config = SessionConfig.defaults(id, model, expiresAt, "");
-        this.input = new InputAudio(wiring.vadEngine(), config.audioInput());
-        this.itemAudio = new ItemAudio(wiring.itemAudioBytes());
-        this.loop = Executors.newSingleThreadExecutor(
-                Thread.ofVirtual().name("session-" + id).factory());
+        this.input = new InputAudio(wiring.vadEngine(), wiring.budgets().inputAudioBytes(), config.audioInput());
+        this.itemAudio = wiring.budgets().itemAudio().session();
+        this.loop = new Mailbox(
+                "session-" + id,
+                wiring.budgets().mailboxEvents(),
+                wiring.budgets().mailboxBytes());
         this.span = wiring.tracer()
                 .spanBuilder("realtime.session")
                 .setParent(parent)
@@ -144,7 +147,7 @@ public final class RealtimeSession {
     }
 
     public String id() {
-        return config.id();
+        return id;
     }
 
     /** Sends session.created (always first) and conversation.created; applies a client secret's settings. */
@@ -182,24 +185,32 @@ public final class RealtimeSession {
         });
     }
 
-    /** A complete text message from the client. */
-    public void onClientText(String text) {
-        run(() -> handleClientText(text));
+    /**
+     * A complete text message from the client, of {@code bytes} UTF-8 bytes. Waits while the
+     * session's mailbox is full, so the calling socket reader stops reading.
+     */
+    public void onClientText(String text, long bytes) throws InterruptedException {
+        loop.deliver(bytes, guarded(() -> handleClientText(text)));
     }
 
-    /** A client message that was refused before parsing (too large). */
-    public void onOversizedMessage(long bytes) {
-        run(() -> sendError(
-                RealtimeError.invalidEvent(
-                        "The event is " + bytes + " bytes; events are limited to 15 MiB. Nothing in it was applied."),
-                null));
+    /** A client message that was refused before parsing (too large); waits as {@link #onClientText} does. */
+    public void onOversizedMessage(long bytes) throws InterruptedException {
+        loop.deliver(
+                0,
+                guarded(() -> sendError(
+                        RealtimeError.invalidEvent("The event is " + bytes
+                                + " bytes; events are limited to 15 MiB. Nothing in it was applied."),
+                        null)));
     }
 
-    public void onBinaryMessage() {
-        run(() -> sendError(
-                RealtimeError.invalidEvent(
-                        "Binary messages are not part of the Realtime protocol; send events as JSON text."),
-                null));
+    /** A binary message, which the protocol does not have; waits as {@link #onClientText} does. */
+    public void onBinaryMessage() throws InterruptedException {
+        loop.deliver(
+                0,
+                guarded(() -> sendError(
+                        RealtimeError.invalidEvent(
+                                "Binary messages are not part of the Realtime protocol; send events as JSON text."),
+                        null)));
     }
 
     /** A result from a worker for one of this session's responses, or a control message. */
@@ -314,7 +325,7 @@ public final class RealtimeSession {
 
     /** Waits until the session has ended (its loop finished its last task). */
     public boolean awaitEnded(Duration timeout) throws InterruptedException {
-        return loop.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        return loop.awaitClosed(timeout);
     }
 
     /** An operator, another gateway instance or a shutdown ends the session; the socket closes with {@code closeCode}. */
@@ -1050,6 +1061,7 @@ public final class RealtimeSession {
         transcribing.keySet().forEach(wiring.workers()::cancel);
         transcriptionTimers.values().forEach(timer -> timer.cancel(false));
         input.close();
+        itemAudio.release();
         if (lease != null) {
             try {
                 wiring.access().limiter().releaseSession(caller.tenantId(), lease);
@@ -1066,7 +1078,7 @@ public final class RealtimeSession {
         if (closeCode != 0) {
             sink.close(closeCode, "session ended");
         }
-        loop.shutdown();
+        loop.close();
     }
 
     private void sendError(RealtimeError error, String clientEventId) {
@@ -1081,27 +1093,25 @@ public final class RealtimeSession {
     }
 
     private void run(Runnable task) {
-        if (loop.isShutdown()) {
-            return;
-        }
-        try {
-            loop.execute(() -> {
-                try {
-                    task.run();
-                } catch (RuntimeException e) {
-                    LOG.log(Level.SEVERE, "session " + id() + " failed handling an event", e);
-                    send(Events.error(
-                            new RealtimeError(
-                                    RealtimeError.SERVER_ERROR,
-                                    "server_error",
-                                    "The server had an error while processing your request.",
-                                    null),
-                            null));
-                }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // The session ended while the task was on its way.
-        }
+        loop.post(guarded(task));
+    }
+
+    /** {@code task} with a failure reported to the client rather than lost on the loop. */
+    private Runnable guarded(Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOG.log(Level.SEVERE, "session " + id() + " failed handling an event", e);
+                send(Events.error(
+                        new RealtimeError(
+                                RealtimeError.SERVER_ERROR,
+                                "server_error",
+                                "The server had an error while processing your request.",
+                                null),
+                        null));
+            }
+        };
     }
 
     private record Deferred(Set<String> itemIds, Runnable submit) {}
