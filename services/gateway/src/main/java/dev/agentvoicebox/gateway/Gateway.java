@@ -6,6 +6,7 @@ import dev.agentvoicebox.gateway.access.TenantsClient;
 import dev.agentvoicebox.gateway.access.Trust;
 import dev.agentvoicebox.gateway.audio.VadEngine;
 import dev.agentvoicebox.gateway.audio.VadEngines;
+import dev.agentvoicebox.gateway.conversation.ItemAudio;
 import dev.agentvoicebox.gateway.realtime.RealtimeEndpoint;
 import dev.agentvoicebox.gateway.realtime.RealtimeSession;
 import dev.agentvoicebox.gateway.realtime.ResultReader;
@@ -77,7 +78,11 @@ public final class Gateway implements AutoCloseable {
                 vadEngine,
                 access,
                 settings.accessRecheck(),
-                settings.itemAudioBytes());
+                new SessionBudgets(
+                        new ItemAudio.Pool(settings.gatewayItemAudioBytes(), settings.itemAudioBytes()),
+                        settings.inputAudioBytes(),
+                        settings.mailboxEvents(),
+                        settings.mailboxBytes()));
         this.directoryWatch = new DirectoryWatch(redis, registry);
         timers.scheduleAtFixedRate(this::heartbeat, 10, 10, TimeUnit.SECONDS);
         // Redis may have come back empty: sessions find out now whether it still holds them.

@@ -26,7 +26,11 @@ public record GatewaySettings(
         Path trustedCa,
         Duration accessRecheck,
         long itemAudioBytes,
-        int maxSessions) {
+        int maxSessions,
+        long gatewayItemAudioBytes,
+        long inputAudioBytes,
+        int mailboxEvents,
+        long mailboxBytes) {
 
     public static GatewaySettings from(Settings s) {
         return new GatewaySettings(
@@ -50,7 +54,11 @@ public record GatewaySettings(
                 s.find("AVB_TLS_CA", "app.tls.ca").map(Path::of).orElse(null),
                 Duration.ofSeconds(s.getLong("AVB_ACCESS_RECHECK_SECONDS", "app.access.recheck-seconds", 30)),
                 s.getLong("AVB_SESSION_ITEM_AUDIO_BYTES", "app.session.item-audio-bytes", 16L * 1024 * 1024),
-                s.getInt("AVB_GATEWAY_MAX_SESSIONS", "app.max-sessions", 1000));
+                s.getInt("AVB_GATEWAY_MAX_SESSIONS", "app.max-sessions", 1000),
+                s.getLong("AVB_GATEWAY_ITEM_AUDIO_BYTES", "app.item-audio-bytes", 512L * 1024 * 1024),
+                s.getLong("AVB_SESSION_INPUT_AUDIO_BYTES", "app.session.input-audio-bytes", 32L * 1024 * 1024),
+                s.getInt("AVB_SESSION_MAILBOX_EVENTS", "app.session.mailbox-events", 64),
+                s.getLong("AVB_SESSION_MAILBOX_BYTES", "app.session.mailbox-bytes", 16L * 1024 * 1024));
     }
 
     public boolean tls() {

@@ -18,4 +18,4 @@ public record SessionWiring(
         VadEngine vadEngine,
         Access access,
         Duration accessRecheck,
-        long itemAudioBytes) {}
+        SessionBudgets budgets) {}

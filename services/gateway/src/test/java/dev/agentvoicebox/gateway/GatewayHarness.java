@@ -21,8 +21,11 @@ final class GatewayHarness implements AutoCloseable {
 
     Gateway start(
             String instanceId, Duration sessionMax, Duration responseIdle, Duration accessRecheck, int maxSessions) {
-        return new Gateway(stack.gateway(instanceId, sessionMax, responseIdle, accessRecheck, maxSessions), telemetry)
-                .start();
+        return start(stack.gateway(instanceId, sessionMax, responseIdle, accessRecheck, maxSessions));
+    }
+
+    Gateway start(GatewaySettings settings) {
+        return new Gateway(settings, telemetry).start();
     }
 
     Gateway start(String instanceId, Duration sessionMax, Duration responseIdle, Duration accessRecheck) {

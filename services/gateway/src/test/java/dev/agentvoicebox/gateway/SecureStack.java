@@ -124,7 +124,11 @@ final class SecureStack {
                 null,
                 accessRecheck,
                 16L * 1024 * 1024,
-                maxSessions);
+                maxSessions,
+                512L * 1024 * 1024,
+                32L * 1024 * 1024,
+                64,
+                16L * 1024 * 1024);
     }
 
     /** A tenants API call with the platform admin key; returns the JSON answer, failing on an error status. */

@@ -30,12 +30,17 @@ public final class TurnDetector implements AutoCloseable {
     /** → {@code input_audio_buffer.timeout_triggered}. */
     public record Timeout(long audioStartMs, long audioEndMs) implements Event {}
 
+    /** About a second of audio. */
+    private static final int YIELD_FRAMES = 32;
+
     private final Vad vad;
     private TurnDetection config;
     private final short[] pending = new short[Vad.FRAME_SAMPLES];
     private int pendingLength;
     /** Audio fed so far, in 16 kHz samples since the session started. */
     private long samples;
+
+    private long frames;
 
     private long floorMs;
     private boolean speaking;
@@ -68,6 +73,19 @@ public final class TurnDetector implements AutoCloseable {
         return samples * 1000 / Vad.SAMPLE_RATE;
     }
 
+    /**
+     * The earliest session audio time a later event can still reach back to: the start of the turn
+     * in progress, or else the prefix padding before the next frame (and where an armed idle timer
+     * started, whose timeout commits the audio since). The buffer may drop what comes before.
+     */
+    public long neededFromMs() {
+        if (speaking) {
+            return speechStartMs;
+        }
+        long next = Math.max(floorMs, nowMs() - config.prefixPaddingMs());
+        return idleSinceMs >= 0 && config.idleTimeoutMs() > 0 ? Math.min(next, idleSinceMs) : next;
+    }
+
     /** Feeds 16 kHz PCM16; returns what happened in it, in order. */
     public List<Event> feed(short[] pcm16k) {
         List<Event> events = new ArrayList<>(1);
@@ -82,6 +100,10 @@ public final class TurnDetector implements AutoCloseable {
                 samples += Vad.FRAME_SAMPLES;
                 pendingLength = 0;
                 frame(vad.speechProbability(Pcm16.toFloats(pending, 0, Vad.FRAME_SAMPLES)), frameStartMs, events);
+                if (++frames % YIELD_FRAMES == 0) {
+                    // A virtual thread is not preempted: minutes of audio in one append let others run between.
+                    Thread.yield();
+                }
             }
         }
         return events;

@@ -26,9 +26,9 @@ public final class ConversationEditor {
     /** The sentences of each assistant audio item with their durations, so truncation knows what was heard. */
     private final Map<String, List<Spoken>> spokenAudio = new HashMap<>();
 
-    public ConversationEditor(SessionContext session, long itemAudioBytes) {
+    public ConversationEditor(SessionContext session, ItemAudio itemAudio) {
         this.session = session;
-        this.itemAudio = new ItemAudio(itemAudioBytes);
+        this.itemAudio = itemAudio;
     }
 
     /** One sentence of an assistant audio item and how long it plays. */
@@ -166,6 +166,11 @@ public final class ConversationEditor {
     /** How long the audio of one sentence of an assistant item lasts, for truncation. */
     public void spoken(String itemId, String text, long durationMs) {
         spokenAudio.computeIfAbsent(itemId, k -> new ArrayList<>()).add(new Spoken(text, durationMs));
+    }
+
+    /** The session ended: its item audio goes back to the gateway's budget. */
+    public void release() {
+        itemAudio.release();
     }
 
     private ObjectNode existingItem(ObjectNode event) {

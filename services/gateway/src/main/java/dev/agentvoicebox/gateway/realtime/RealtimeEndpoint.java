@@ -29,10 +29,13 @@ import java.util.logging.Logger;
  */
 public final class RealtimeEndpoint implements WsListener {
     public static final int MAX_EVENT_BYTES = 15 * 1024 * 1024;
+    /** The fragments of a message in several frames; kept between messages only while small. */
+    private static final int REUSED_FRAGMENT_CHARS = 64 * 1024;
+
     private static final Logger LOG = Logger.getLogger(RealtimeEndpoint.class.getName());
 
     private final Gateway gateway;
-    private final StringBuilder pending = new StringBuilder();
+    private StringBuilder pending = new StringBuilder();
     private long pendingBytes;
     private boolean oversized;
     private Caller caller;
@@ -79,6 +82,10 @@ public final class RealtimeEndpoint implements WsListener {
         session.start();
     }
 
+    /**
+     * Runs on the connection's own virtual thread: while the session's mailbox is full this waits,
+     * the connection is not read, and TCP slows the client down. Other connections read on.
+     */
     @Override
     public void onMessage(WsSession socket, String text, boolean last) {
         if (!oversized) {
@@ -90,17 +97,27 @@ public final class RealtimeEndpoint implements WsListener {
             if (pendingBytes > MAX_EVENT_BYTES) {
                 oversized = true;
                 pending.setLength(0);
-            } else {
+            } else if (!last || !pending.isEmpty()) {
                 pending.append(text);
             }
         } else {
             pendingBytes += text.length();
         }
-        if (last) {
+        if (!last) {
+            return;
+        }
+        try {
             if (oversized) {
                 session.onOversizedMessage(pendingBytes);
             } else {
-                session.onClientText(pending.toString());
+                session.onClientText(pending.isEmpty() ? text : pending.toString(), pendingBytes);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            if (pending.capacity() > REUSED_FRAGMENT_CHARS) {
+                // A large event's room is not kept for the rest of the connection.
+                pending = new StringBuilder();
             }
             pending.setLength(0);
             pendingBytes = 0;
@@ -111,7 +128,11 @@ public final class RealtimeEndpoint implements WsListener {
     @Override
     public void onMessage(WsSession socket, BufferData buffer, boolean last) {
         if (last) {
-            session.onBinaryMessage();
+            try {
+                session.onBinaryMessage();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

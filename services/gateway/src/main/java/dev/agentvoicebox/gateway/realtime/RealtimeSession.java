@@ -59,8 +59,9 @@ public final class RealtimeSession {
         long expiresAt = (createdAtMs + wiring.maxDuration().toMillis()) / 1000;
         this.config = SessionConfig.defaults(id, model, expiresAt, "");
         this.access = new SessionAccess(wiring.access(), caller, lease, wiring.accessRecheck());
-        this.input = new InputAudio(wiring.vadEngine(), config.audioInput());
-        this.conversation = new ConversationEditor(scope, wiring.itemAudioBytes());
+        this.input = new InputAudio(wiring.vadEngine(), wiring.budgets().inputAudioBytes(), config.audioInput());
+        this.conversation =
+                new ConversationEditor(scope, wiring.budgets().itemAudio().session());
         this.transcriptions = new Transcriptions(
                 scope, conversation, () -> config.audioInput().path("transcription"));
         this.responses = new Responses(scope, config, access, conversation, input, transcriptions);
@@ -103,18 +104,22 @@ public final class RealtimeSession {
         });
     }
 
-    /** A complete text message from the client. */
-    public void onClientText(String text) {
-        scope.run(() -> handleClientText(text));
+    /**
+     * A complete text message from the client, of {@code bytes} UTF-8 bytes. Waits while the
+     * session's mailbox is full, so the calling socket reader stops reading.
+     */
+    public void onClientText(String text, long bytes) throws InterruptedException {
+        scope.deliver(bytes, () -> handleClientText(text));
     }
 
-    /** A client message that was refused before parsing (too large). */
-    public void onOversizedMessage(long bytes) {
-        scope.run(() -> scope.fail(RealtimeError.oversizedEvent(bytes)));
+    /** A client message that was refused before parsing (too large); waits as {@link #onClientText} does. */
+    public void onOversizedMessage(long bytes) throws InterruptedException {
+        scope.deliver(0, () -> scope.fail(RealtimeError.oversizedEvent(bytes)));
     }
 
-    public void onBinaryMessage() {
-        scope.run(() -> scope.fail(RealtimeError.binaryMessage()));
+    /** A binary message, which the protocol does not have; waits as {@link #onClientText} does. */
+    public void onBinaryMessage() throws InterruptedException {
+        scope.deliver(0, () -> scope.fail(RealtimeError.binaryMessage()));
     }
 
     /** A result from a worker for one of this session's responses, or a control message. */
@@ -270,6 +275,7 @@ public final class RealtimeSession {
         responses.cancelAll();
         transcriptions.cancelAll();
         input.close();
+        conversation.release();
         access.release();
         closed = true;
         if (expiry != null) {

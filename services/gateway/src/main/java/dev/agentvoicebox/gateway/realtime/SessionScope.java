@@ -10,10 +10,6 @@ import dev.agentvoicebox.gateway.access.Caller;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import java.time.Duration;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -30,15 +26,17 @@ final class SessionScope implements SessionContext {
     private final Dialect dialect;
     private final EventSink sink;
     private final Span span;
-    private final ExecutorService loop;
+    private final Mailbox loop;
 
     SessionScope(SessionWiring wiring, Caller caller, Dialect dialect, EventSink sink, Context parent) {
         this.wiring = wiring;
         this.caller = caller;
         this.dialect = dialect;
         this.sink = sink;
-        this.loop = Executors.newSingleThreadExecutor(
-                Thread.ofVirtual().name("session-" + id).factory());
+        this.loop = new Mailbox(
+                "session-" + id,
+                wiring.budgets().mailboxEvents(),
+                wiring.budgets().mailboxBytes());
         this.span = wiring.tracer()
                 .spanBuilder("realtime.session")
                 .setParent(parent)
@@ -87,23 +85,30 @@ final class SessionScope implements SessionContext {
         send(Events.error(error, null));
     }
 
+    /** Worker results and timers never wait: one reader serves every session. */
     @Override
     public void run(Runnable task) {
-        if (loop.isShutdown()) {
-            return;
-        }
-        try {
-            loop.execute(() -> {
-                try {
-                    task.run();
-                } catch (RuntimeException e) {
-                    LOG.log(Level.SEVERE, "session " + id + " failed handling an event", e);
-                    fail(RealtimeError.serverError());
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            // The session ended while the task was on its way.
-        }
+        loop.post(guarded(task));
+    }
+
+    /**
+     * A client's event of {@code bytes}: waits while the mailbox is full, so the calling socket
+     * reader stops reading and TCP slows the client down.
+     */
+    void deliver(long bytes, Runnable task) throws InterruptedException {
+        loop.deliver(bytes, guarded(task));
+    }
+
+    /** {@code task} with a failure reported to the client rather than lost on the loop. */
+    private Runnable guarded(Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOG.log(Level.SEVERE, "session " + id + " failed handling an event", e);
+                fail(RealtimeError.serverError());
+            }
+        };
     }
 
     /** The last task: ends the span, closes the socket with {@code closeCode} unless 0, stops the thread. */
@@ -112,10 +117,10 @@ final class SessionScope implements SessionContext {
         if (closeCode != 0) {
             sink.close(closeCode, "session ended");
         }
-        loop.shutdown();
+        loop.close();
     }
 
     boolean awaitEnded(Duration timeout) throws InterruptedException {
-        return loop.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        return loop.awaitClosed(timeout);
     }
 }

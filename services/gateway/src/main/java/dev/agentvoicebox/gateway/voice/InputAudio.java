@@ -17,6 +17,7 @@ import java.util.List;
  */
 public final class InputAudio implements AutoCloseable {
     private final VadEngine vadEngine;
+    private final long bufferBytes;
     private InputAudioBuffer buffer;
     private TurnDetector detector;
     /** The id the next user audio item gets, announced already in speech_started. */
@@ -27,8 +28,10 @@ public final class InputAudio implements AutoCloseable {
      */
     private long playbackEndMs;
 
-    public InputAudio(VadEngine vadEngine, JsonNode inputConfig) {
+    /** @param bufferBytes what the input audio buffer may hold (both its copies) */
+    public InputAudio(VadEngine vadEngine, long bufferBytes, JsonNode inputConfig) {
         this.vadEngine = vadEngine;
+        this.bufferBytes = bufferBytes;
         configure(inputConfig);
     }
 
@@ -42,7 +45,7 @@ public final class InputAudio implements AutoCloseable {
         }
         long now = buffer == null ? 0 : buffer.writtenMs();
         if (buffer == null || buffer.format() != format) {
-            buffer = new InputAudioBuffer(format, now);
+            buffer = new InputAudioBuffer(format, now, bufferBytes);
         }
         TurnDetection turns = TurnDetection.fromJson(inputConfig.get("turn_detection"));
         if (turns == null) {
@@ -58,17 +61,21 @@ public final class InputAudio implements AutoCloseable {
     }
 
     /** Appends the client's audio; returns what the turn detector saw in it (none for manual turns). */
-    public List<TurnDetector.Event> append(String base64) throws AudioException {
+    List<TurnDetector.Event> append(String base64) throws AudioException {
+        if (detector != null) {
+            // The turns found so far are committed: between turns only the padding can still be used.
+            buffer.discardBefore(detector.neededFromMs());
+        }
         short[] at16k = buffer.append(base64);
         return detector == null ? List.of() : detector.feed(at16k);
     }
 
-    public InputAudioBuffer.Committed commitTurn(long fromMs, long toMs) {
+    InputAudioBuffer.Committed commitTurn(long fromMs, long toMs) {
         return buffer.commit(fromMs, toMs);
     }
 
     /** The whole buffer, for a client commit; null when it holds under 100 ms. */
-    public InputAudioBuffer.Committed commitAll() {
+    InputAudioBuffer.Committed commitAll() {
         InputAudioBuffer.Committed committed = buffer.commit();
         if (committed != null && detector != null) {
             detector.reset(buffer.writtenMs());
@@ -76,11 +83,11 @@ public final class InputAudio implements AutoCloseable {
         return committed;
     }
 
-    public long bufferedMs() {
+    long bufferedMs() {
         return buffer.bufferedMs();
     }
 
-    public void clear() {
+    void clear() {
         buffer.clear();
         if (detector != null) {
             detector.reset(buffer.writtenMs());
@@ -114,7 +121,7 @@ public final class InputAudio implements AutoCloseable {
         }
     }
 
-    public String nextItemId() {
+    String nextItemId() {
         if (nextItemId == null) {
             nextItemId = Ids.item();
         }
@@ -122,7 +129,7 @@ public final class InputAudio implements AutoCloseable {
     }
 
     /** The announced id, now used by a committed item: the next turn gets a new one. */
-    public String takeItemId() {
+    String takeItemId() {
         String id = nextItemId();
         nextItemId = null;
         return id;

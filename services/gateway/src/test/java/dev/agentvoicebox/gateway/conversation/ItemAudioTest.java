@@ -33,12 +33,15 @@ class ItemAudioTest {
 
     private static int audioBytes(ItemAudio kept, ObjectNode item) {
         ObjectNode part = (ObjectNode) kept.withAudio(item).path("content").path(0);
-        return part.has("audio") ? Base64.getDecoder().decode(part.get("audio").asText()).length : -1;
+        assertTrue(part.has("audio"), "an audio part always says whether its audio is held");
+        return part.get("audio").isTextual()
+                ? Base64.getDecoder().decode(part.get("audio").asText()).length
+                : -1;
     }
 
     @Test
     void keepingTakesTheAudioOutOfTheItemAndRetrievePutsItBack() {
-        ItemAudio kept = new ItemAudio(1024);
+        ItemAudio kept = new ItemAudio.Pool(Long.MAX_VALUE, 1024).session();
         ObjectNode item = audioItem("a", "QUJD");
         kept.keepFrom(item);
         assertFalse(item.path("content").path(0).has("audio"));
@@ -50,7 +53,7 @@ class ItemAudioTest {
 
     @Test
     void pastTheBudgetTheOldestAudioGoesFirst() {
-        ItemAudio kept = new ItemAudio(300);
+        ItemAudio kept = new ItemAudio.Pool(Long.MAX_VALUE, 300).session();
         ObjectNode first = audioItem("first", b64(120));
         ObjectNode second = audioItem("second", b64(120));
         ObjectNode third = audioItem("third", b64(120));
@@ -69,7 +72,7 @@ class ItemAudioTest {
 
     @Test
     void assistantAudioGrowsAsItPlaysAndATruncateCutsItToWhatWasHeard() {
-        ItemAudio kept = new ItemAudio(10_000);
+        ItemAudio kept = new ItemAudio.Pool(Long.MAX_VALUE, 10_000).session();
         ObjectNode spoken = assistantItem("spoken");
         kept.append("spoken", 0, new byte[] {1, 2, 3, 4}, 8);
         kept.append("spoken", 0, new byte[800], 8);
@@ -89,7 +92,7 @@ class ItemAudioTest {
 
     @Test
     void audioLargerThanTheWholeBudgetIsNotKeptAndEvictsNothing() {
-        ItemAudio kept = new ItemAudio(300);
+        ItemAudio kept = new ItemAudio.Pool(Long.MAX_VALUE, 300).session();
         ObjectNode small = audioItem("small", b64(100));
         kept.keepFrom(small);
         ObjectNode huge = audioItem("huge", b64(600));
@@ -102,5 +105,53 @@ class ItemAudioTest {
         kept.append("growing", 0, new byte[200], 8);
         assertEquals(-1, audioBytes(kept, growing), "not kept cut short");
         assertTrue(audioBytes(kept, small) == 100, "and the others stay");
+    }
+
+    @Test
+    void theGatewayBudgetDropsTheOldestAudioOfAnySessionAndRetrieveSaysItIsGone() {
+        ItemAudio.Pool pool = new ItemAudio.Pool(1000, 800);
+        ItemAudio alice = pool.session();
+        ItemAudio bob = pool.session();
+        ObjectNode aliceFirst = audioItem("alice-1", b64(400));
+        ObjectNode bobFirst = audioItem("bob-1", b64(400));
+        alice.keepFrom(aliceFirst);
+        bob.keepFrom(bobFirst);
+        assertEquals(800, pool.heldBytes());
+
+        ObjectNode bobSecond = audioItem("bob-2", b64(400));
+        bob.keepFrom(bobSecond);
+        assertEquals(-1, audioBytes(alice, aliceFirst), "the oldest audio in the gateway went, though another's");
+        assertTrue(
+                alice.withAudio(aliceFirst).path("content").path(0).get("audio").isNull());
+        assertEquals(
+                "t",
+                alice.withAudio(aliceFirst)
+                        .path("content")
+                        .path(0)
+                        .path("transcript")
+                        .asText());
+        assertEquals(400, audioBytes(bob, bobFirst));
+        assertEquals(400, audioBytes(bob, bobSecond));
+        assertEquals(800, pool.heldBytes());
+        assertEquals(0, alice.heldBytes());
+
+        bob.release();
+        assertEquals(0, pool.heldBytes(), "an ended session's audio leaves the gateway's budget");
+        ObjectNode aliceSecond = audioItem("alice-2", b64(700));
+        alice.keepFrom(aliceSecond);
+        assertEquals(700, audioBytes(alice, aliceSecond));
+    }
+
+    @Test
+    void growingAssistantAudioCostsWhatItsArrayTakesWithinTheBudget() {
+        ItemAudio.Pool pool = new ItemAudio.Pool(10_000, 1000);
+        ItemAudio kept = pool.session();
+        for (int i = 0; i < 9; i++) {
+            kept.append("spoken", 0, new byte[100], 8);
+        }
+        assertEquals(900, audioBytes(kept, assistantItem("spoken")));
+        assertTrue(pool.heldBytes() <= 1000, "held " + pool.heldBytes());
+        kept.truncate("spoken", 0, 25);
+        assertEquals(200, pool.heldBytes(), "a truncate gives the cut audio's room back");
     }
 }
