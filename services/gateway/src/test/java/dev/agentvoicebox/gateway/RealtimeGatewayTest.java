@@ -550,6 +550,34 @@ class RealtimeGatewayTest {
         }
     }
 
+    @Test
+    void textAfterAToolCallOpensANewMessageInsteadOfWritingToTheClosedOne() {
+        try (RealtimeClient client = open()) {
+            Envelope job = respondTo(client, "Weather in Paris?");
+            llm.text(job, "Checking.");
+            llm.toolCall(job, 0, "get_weather", "{}");
+            llm.text(job, " Asked.");
+            llm.done(job, "tool_calls", 5, 3);
+            List<ObjectNode> events = client.until("response.done");
+            JsonNode output = events.get(events.size() - 1).path("response").path("output");
+            assertEquals(3, output.size(), output.toString());
+            String first = output.path(0).path("id").asText();
+            int firstDone = types(events).indexOf("response.output_item.done");
+            assertEquals(first, events.get(firstDone).path("item").path("id").asText());
+            assertTrue(
+                    events.subList(firstDone + 1, events.size()).stream()
+                            .noneMatch(e -> first.equals(e.path("item_id").asText())),
+                    "nothing for the first message after its output_item.done");
+            assertEquals(
+                    "Checking.",
+                    output.path(0).path("content").path(0).path("text").asText());
+            assertEquals("function_call", output.path(1).path("type").asText());
+            assertEquals(
+                    " Asked.",
+                    output.path(2).path("content").path(0).path("text").asText());
+        }
+    }
+
     /** A tool call piece as a worker that names its calls itself sends it (older workers; providers' ids). */
     private void namedToolCall(Envelope job, String callId, String name, String arguments) {
         llm.reply(
