@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentvoicebox.platform.testing.Teardown;
 import dev.agentvoicebox.protocol.Envelope;
+import dev.agentvoicebox.protocol.Kinds;
 import dev.agentvoicebox.protocol.Streams;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -181,8 +182,8 @@ class RealtimeGatewayTest {
                     "get_weather", tools.path(0).path("function").path("name").asText());
             assertEquals("auto", llm.payload(job).path("tool_choice").asText());
 
-            llm.toolCall(job, 0, "call_abc", "get_weather", "{\"ci");
-            llm.toolCall(job, 0, null, null, "ty\":\"Paris\"}");
+            llm.toolCall(job, 0, "get_weather", "{\"ci");
+            llm.toolCall(job, 0, null, "ty\":\"Paris\"}");
             llm.done(job, "tool_calls", 20, 8);
             List<ObjectNode> events = client.until("response.done");
             assertEquals(
@@ -198,7 +199,9 @@ class RealtimeGatewayTest {
                     types(events));
             ObjectNode argsDone = events.get(4);
             assertEquals("{\"city\":\"Paris\"}", argsDone.path("arguments").asText());
-            assertEquals("call_abc", argsDone.path("call_id").asText());
+            String callId = argsDone.path("call_id").asText();
+            assertTrue(callId.matches("call_[0-9A-Za-z]{22}"), callId);
+            assertEquals(callId, events.get(0).path("item").path("call_id").asText());
             assertEquals("get_weather", argsDone.path("name").asText());
             assertEquals(
                     "function_call",
@@ -210,16 +213,15 @@ class RealtimeGatewayTest {
                             .asText());
 
             client.send("""
-                    {"type":"conversation.item.create","item":{"type":"function_call_output","call_id":"call_abc",
-                     "output":"{\\"temp_c\\":21}"}}""");
+                    {"type":"conversation.item.create","item":{"type":"function_call_output","call_id":"%s",
+                     "output":"{\\"temp_c\\":21}"}}""".formatted(callId));
             client.await("conversation.item.done");
             client.send("{\"type\":\"response.create\"}");
             client.await("rate_limits.updated");
             JsonNode messages = llm.payload(job = llm.nextJob()).path("messages");
             JsonNode assistant = messages.path(messages.size() - 2);
             assertEquals("assistant", assistant.path("role").asText());
-            assertEquals(
-                    "call_abc", assistant.path("tool_calls").path(0).path("id").asText());
+            assertEquals(callId, assistant.path("tool_calls").path(0).path("id").asText());
             assertEquals(
                     "{\"city\":\"Paris\"}",
                     assistant
@@ -230,7 +232,7 @@ class RealtimeGatewayTest {
                             .asText());
             JsonNode tool = messages.path(messages.size() - 1);
             assertEquals("tool", tool.path("role").asText());
-            assertEquals("call_abc", tool.path("tool_call_id").asText());
+            assertEquals(callId, tool.path("tool_call_id").asText());
             llm.text(job, "It is 21 degrees.");
             llm.done(job, "stop", 30, 5);
             assertEquals(
@@ -519,6 +521,143 @@ class RealtimeGatewayTest {
             llm.text(job, "alpha");
             client.await("response.output_text.delta");
             llm.text(job.withAttempt(2), "beta");
+            ObjectNode done = client.await("response.done");
+            assertEquals("failed", done.path("response").path("status").asText());
+            assertEquals(
+                    "response_interrupted",
+                    done.path("response")
+                            .path("status_details")
+                            .path("error")
+                            .path("code")
+                            .asText());
+        }
+    }
+
+    @Test
+    void aRetryThatDisagreesInsideADeltaThatAlsoBringsNewTextFailsTheResponse() {
+        try (RealtimeClient client = open()) {
+            Envelope job = respondTo(client, "Count");
+            llm.text(job, "one two ");
+            client.await("response.output_text.delta");
+            Envelope retry = job.withAttempt(2);
+            llm.text(retry, "one ");
+            llm.text(retry, "too three");
+            List<ObjectNode> events = client.until("response.done");
+            assertFalse(types(events).contains("response.output_text.delta"), "nothing of the disagreeing retry");
+            JsonNode response = events.get(events.size() - 1).path("response");
+            assertEquals("failed", response.path("status").asText());
+            assertEquals(
+                    "response_interrupted",
+                    response.path("status_details").path("error").path("code").asText());
+        }
+    }
+
+    @Test
+    void textAfterAToolCallOpensANewMessageInsteadOfWritingToTheClosedOne() {
+        try (RealtimeClient client = open()) {
+            Envelope job = respondTo(client, "Weather in Paris?");
+            llm.text(job, "Checking.");
+            llm.toolCall(job, 0, "get_weather", "{}");
+            llm.text(job, " Asked.");
+            llm.done(job, "tool_calls", 5, 3);
+            List<ObjectNode> events = client.until("response.done");
+            JsonNode output = events.get(events.size() - 1).path("response").path("output");
+            assertEquals(3, output.size(), output.toString());
+            String first = output.path(0).path("id").asText();
+            int firstDone = types(events).indexOf("response.output_item.done");
+            assertEquals(first, events.get(firstDone).path("item").path("id").asText());
+            assertTrue(
+                    events.subList(firstDone + 1, events.size()).stream()
+                            .noneMatch(e -> first.equals(e.path("item_id").asText())),
+                    "nothing for the first message after its output_item.done");
+            assertEquals(
+                    "Checking.",
+                    output.path(0).path("content").path(0).path("text").asText());
+            assertEquals("function_call", output.path(1).path("type").asText());
+            assertEquals(
+                    " Asked.",
+                    output.path(2).path("content").path(0).path("text").asText());
+        }
+    }
+
+    /** A tool call piece as a worker that names its calls itself sends it (older workers; providers' ids). */
+    private void namedToolCall(Envelope job, String callId, String name, String arguments) {
+        llm.reply(
+                job,
+                Kinds.LLM_TOOL_CALL_DELTA,
+                Json.write(Json.object()
+                        .put("index", 0)
+                        .put("call_id", callId)
+                        .put("name", name)
+                        .put("arguments", arguments)));
+    }
+
+    private String callIdOfAnswer(RealtimeClient client, String text) {
+        Envelope job = respondTo(client, text);
+        namedToolCall(job, "call_same", "get_weather", "{}");
+        llm.done(job, "tool_calls", 1, 1);
+        List<ObjectNode> events = client.until("response.done");
+        String callId = events.get(0).path("item").path("call_id").asText();
+        for (ObjectNode event : events) {
+            if (event.has("call_id")) {
+                assertEquals(callId, event.path("call_id").asText(), event.toString());
+            }
+        }
+        return callId;
+    }
+
+    @Test
+    void everyToolCallGetsItsOwnCallIdWhateverTheWorkerCallsIt() {
+        List<String> ids = new java.util.ArrayList<>();
+        try (RealtimeClient client = open()) {
+            ids.add(callIdOfAnswer(client, "Weather?"));
+            ids.add(callIdOfAnswer(client, "Weather?"));
+        }
+        try (RealtimeClient client = open()) {
+            ids.add(callIdOfAnswer(client, "Weather?"));
+        }
+        assertEquals(3, ids.stream().distinct().count(), ids.toString());
+        assertTrue(ids.stream().allMatch(id -> id.matches("call_[0-9A-Za-z]{22}")), ids.toString());
+    }
+
+    @Test
+    void aReclaimedToolCallIsTheSameCallEvenWhenTheRetryNamesItDifferently() {
+        try (RealtimeClient client = open()) {
+            Envelope job = respondTo(client, "Weather in Paris?");
+            namedToolCall(job, "call_first_attempt", "get_weather", "{\"ci");
+            String callId = client.await("response.function_call_arguments.delta")
+                    .path("call_id")
+                    .asText();
+            Envelope retry = job.withAttempt(2);
+            namedToolCall(retry, "call_second_attempt", "get_weather", "{\"city\":");
+            llm.toolCall(retry, 0, null, "\"Paris\"}");
+            llm.done(retry, "tool_calls", 5, 3);
+            List<ObjectNode> events = client.until("response.done");
+            assertFalse(types(events).contains("response.output_item.added"), "no second call item");
+            String rest = events.stream()
+                    .filter(e -> "response.function_call_arguments.delta"
+                            .equals(e.path("type").asText()))
+                    .peek(e -> assertEquals(callId, e.path("call_id").asText()))
+                    .map(e -> e.path("delta").asText())
+                    .reduce("", String::concat);
+            assertEquals("ty\":\"Paris\"}", rest, "only the arguments the client has not seen");
+            JsonNode response = events.get(events.size() - 1).path("response");
+            assertEquals("completed", response.path("status").asText());
+            assertEquals(1, response.path("output").size());
+            assertEquals(callId, response.path("output").path(0).path("call_id").asText());
+            assertEquals(
+                    "{\"city\":\"Paris\"}",
+                    response.path("output").path(0).path("arguments").asText());
+        }
+    }
+
+    @Test
+    void aRetryThatCallsAnotherToolFailsTheResponse() {
+        try (RealtimeClient client = open()) {
+            Envelope job = respondTo(client, "Weather in Paris?");
+            llm.toolCall(job, 0, "get_weather", "{}");
+            client.await("response.function_call_arguments.delta");
+            llm.toolCall(job.withAttempt(2), 0, "send_email", "{}");
             ObjectNode done = client.await("response.done");
             assertEquals("failed", done.path("response").path("status").asText());
             assertEquals(

@@ -220,6 +220,64 @@ class VoiceOutputTest {
     }
 
     @Test
+    void aSpokenMessageThatCallsAToolEndsAfterItsLastSentenceAndBeforeTheCall() {
+        try (RealtimeClient client = speakingSession()) {
+            Envelope answer = llm.nextJob();
+            llm.text(answer, "Let me check. One moment");
+            llm.toolCall(answer, 0, "get_weather", "{\"city\":");
+            llm.toolCall(answer, 0, null, "\"Paris\"}");
+            llm.done(answer, "tool_calls", 5, 9);
+            Envelope first = tts.nextJob();
+            Envelope second = tts.nextJob();
+            assertEquals("One moment", tts.payload(second).path("text").asText());
+            audio(first, 0, level(4000, 100, 8000));
+            spoken(first, 0, 100);
+            audio(second, 1, level(-4000, 100, 8000));
+            spoken(second, 1, 100);
+
+            List<ObjectNode> events = client.until("response.done");
+            assertEquals(
+                    List.of(
+                            "response.output_item.added",
+                            "conversation.item.added",
+                            "response.content_part.added",
+                            "response.output_audio_transcript.delta",
+                            "response.output_audio.delta",
+                            "response.output_audio.delta",
+                            "response.output_audio.done",
+                            "response.output_audio_transcript.done",
+                            "response.content_part.done",
+                            "response.output_item.done",
+                            "conversation.item.done",
+                            "response.output_item.added",
+                            "conversation.item.added",
+                            "response.function_call_arguments.delta",
+                            "response.function_call_arguments.done",
+                            "response.output_item.done",
+                            "conversation.item.done",
+                            "response.done"),
+                    events.stream().map(e -> e.path("type").asText()).toList());
+            String messageId = events.get(0).path("item").path("id").asText();
+            assertTrue(
+                    events.subList(0, 11).stream()
+                            .allMatch(e -> messageId.equals(e.path("item_id")
+                                    .asText(e.path("item").path("id").asText()))),
+                    "the message's events, then the call's");
+            assertEquals(
+                    "function_call", events.get(11).path("item").path("type").asText());
+            assertEquals(1, events.get(11).path("output_index").asInt());
+            assertEquals(
+                    "{\"city\":\"Paris\"}",
+                    events.get(13).path("delta").asText(),
+                    "the arguments that came while the message was speaking");
+            JsonNode output = events.get(17).path("response").path("output");
+            assertEquals("completed", output.path(0).path("status").asText());
+            assertEquals(
+                    "{\"city\":\"Paris\"}", output.path(1).path("arguments").asText());
+        }
+    }
+
+    @Test
     void aReclaimedSentenceDoesNotReplayAudioAlreadySent() {
         try (RealtimeClient client = speakingSession()) {
             Envelope answer = llm.nextJob();

@@ -83,10 +83,11 @@ final class WorkerReplay implements AutoCloseable {
         reply(job, Kinds.LLM_TEXT_DELTA, Json.write(Json.object().put("delta", delta)));
     }
 
-    void toolCall(Envelope job, int index, String callId, String name, String arguments) {
+    /** A piece of tool call {@code index}; {@code name} on its first piece, null after. */
+    void toolCall(Envelope job, int index, String name, String arguments) {
         var payload = Json.object().put("index", index).put("arguments", arguments);
-        if (callId != null) {
-            payload.put("call_id", callId).put("name", name);
+        if (name != null) {
+            payload.put("name", name);
         }
         reply(job, Kinds.LLM_TOOL_CALL_DELTA, Json.write(payload));
     }

@@ -37,8 +37,11 @@ interface Engine extends AutoCloseable {
     interface Output {
         void text(String delta);
 
-        /** {@code callId} and {@code name} on the first piece of an index, null after. */
-        void toolCall(int index, String callId, String name, String arguments);
+        /**
+         * {@code name} on the first piece of an index, null after. Calls carry no id: the gateway names
+         * them, so that the ids its clients see are unique and a reclaimed job's retry keeps them.
+         */
+        void toolCall(int index, String name, String arguments);
 
         /** True once any delta went out: from then on a failover would duplicate output. */
         boolean forwardedAny();

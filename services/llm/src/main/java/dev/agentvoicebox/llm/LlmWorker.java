@@ -166,11 +166,8 @@ final class LlmWorker implements JobConsumer.Handler {
         }
 
         @Override
-        public void toolCall(int index, String callId, String name, String arguments) {
+        public void toolCall(int index, String name, String arguments) {
             ObjectNode payload = json.createObjectNode().put("index", index);
-            if (callId != null) {
-                payload.put("call_id", callId);
-            }
             if (name != null) {
                 payload.put("name", name);
             }

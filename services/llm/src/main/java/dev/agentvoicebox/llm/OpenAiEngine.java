@@ -348,12 +348,9 @@ final class OpenAiEngine implements Engine {
                                 call.path("function").path("arguments").asText("");
                         if (startedCalls.add(index)) {
                             output.toolCall(
-                                    index,
-                                    call.path("id").asText(""),
-                                    call.path("function").path("name").asText(""),
-                                    arguments);
+                                    index, call.path("function").path("name").asText(""), arguments);
                         } else if (!arguments.isEmpty()) {
-                            output.toolCall(index, null, null, arguments);
+                            output.toolCall(index, null, arguments);
                         }
                     }
                     if (choice.hasNonNull("finish_reason")) {

@@ -4,11 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentvoicebox.platform.JobException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -27,7 +23,8 @@ import java.util.regex.Pattern;
  *   <li>tools offered, tool_choice not {@code none}, and the last user message mentions a tool (its
  *       name, or a word of its snake_case name longer than 3 letters) — or tool_choice is
  *       {@code required} or names a function → one tool call with arguments built from the tool's
- *       JSON schema;</li>
+ *       JSON schema; when the message has several sentences, the ones before the last are echoed
+ *       first, so the reply speaks and then calls the tool;</li>
  *   <li>otherwise → text echoing the last user message.</li>
  * </ul>
  * Text streams word by word with {@code delayMs} between deltas.
@@ -36,6 +33,7 @@ final class ScriptedEngine implements Engine {
     static final String MODEL = "avb-scripted";
     static final String PREFIX = "[offline scripted agent] ";
     private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}']+");
+    private static final Pattern LAST_SENTENCE = Pattern.compile("(?<=[.!?])\\s+(?=\\S[^.!?]*[.!?]*\\s*$)");
     private static final Pattern AFTER_PREPOSITION = Pattern.compile(
             "\\b(?:in|for|about|at|to|called|named|of)\\s+((?:\\p{Lu}[\\p{L}\\p{N}'-]*)(?:\\s+\\p{Lu}[\\p{L}\\p{N}'-]*)*|[\\p{L}\\p{N}'-]+)",
             Pattern.UNICODE_CHARACTER_CLASS);
@@ -75,15 +73,16 @@ final class ScriptedEngine implements Engine {
                         maxTokens);
             }
             if ("user".equals(role)) {
-                JsonNode tool = chooseTool(request, contentText(last.path("content")));
+                String userText = contentText(last.path("content"));
+                JsonNode tool = chooseTool(request, userText);
                 if (tool != null) {
-                    return callTool(tool, contentText(last.path("content")), output, cancellation, inputTokens);
+                    return speakThenCall(tool, userText, output, cancellation, inputTokens, maxTokens);
                 }
             }
             String said = lastUserText(messages);
             String text = said.isBlank()
                     ? PREFIX + "No language model is configured, so I can only echo what you say."
-                    : PREFIX + "No language model is configured, so I echo you. You said: " + said;
+                    : echo(said);
             return speak(text, output, cancellation, inputTokens, maxTokens);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -112,25 +111,39 @@ final class ScriptedEngine implements Engine {
         return new Completion("stop", MODEL, inputTokens, sent);
     }
 
-    private Completion callTool(
-            JsonNode tool, String userText, Output output, Cancellation cancellation, long inputTokens)
+    private static String echo(String said) {
+        return PREFIX + "No language model is configured, so I echo you. You said: " + said;
+    }
+
+    /** Echoes the sentences before the last one, if there are any, then calls the tool. */
+    private Completion speakThenCall(
+            JsonNode tool, String userText, Output output, Cancellation cancellation, long inputTokens, long maxTokens)
             throws InterruptedException {
+        long spoken = 0;
+        Matcher last = LAST_SENTENCE.matcher(userText);
+        if (last.find()) {
+            Completion said =
+                    speak(echo(userText.substring(0, last.start())), output, cancellation, inputTokens, maxTokens);
+            if (!"stop".equals(said.finishReason()) || cancellation.sleep(delayMs)) {
+                return said;
+            }
+            spoken = said.outputTokens();
+        }
         String name = tool.path("function").path("name").asText();
         String arguments = arguments(tool.path("function").path("parameters"), userText);
-        String callId = "call_" + stableHash(name + "\n" + userText);
-        output.toolCall(0, callId, name, "");
+        output.toolCall(0, name, "");
         List<String> pieces = splitInto(arguments, 3);
         for (String piece : pieces) {
             if (cancellation.sleep(delayMs) || cancellation.cancelled()) {
                 break;
             }
-            output.toolCall(0, null, null, piece);
+            output.toolCall(0, null, piece);
         }
         return new Completion(
                 "tool_calls",
                 MODEL,
                 inputTokens,
-                WORD.matcher(arguments).results().count() + 1);
+                spoken + WORD.matcher(arguments).results().count() + 1);
     }
 
     /** The tool to call, or null to answer with text. */
@@ -285,14 +298,5 @@ final class ScriptedEngine implements Engine {
                     WORD.matcher(contentText(message.path("content"))).results().count();
         }
         return count;
-    }
-
-    private static String stableHash(String text) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest, 0, 12);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -55,8 +55,8 @@ public final class LlamaLoadProbe {
             }
 
             @Override
-            public void toolCall(int index, String callId, String name, String arguments) {
-                cancelled.toolCall(index, callId, name, arguments);
+            public void toolCall(int index, String name, String arguments) {
+                cancelled.toolCall(index, name, arguments);
             }
 
             @Override

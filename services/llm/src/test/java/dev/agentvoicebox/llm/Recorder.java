@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /** An engine Output and Cancellation for engine tests: records what the engine sent. */
 final class Recorder implements Engine.Output, Engine.Cancellation {
-    record Piece(String kind, int index, String callId, String name, String text) {}
+    record Piece(String kind, int index, String name, String text) {}
 
     final List<Piece> pieces = new CopyOnWriteArrayList<>();
     private final AtomicBoolean cancelled = new AtomicBoolean();
@@ -21,14 +21,14 @@ final class Recorder implements Engine.Output, Engine.Cancellation {
     @Override
     public synchronized void text(String delta) {
         if (!cancelled.get()) {
-            pieces.add(new Piece("text", 0, null, null, delta));
+            pieces.add(new Piece("text", 0, null, delta));
         }
     }
 
     @Override
-    public synchronized void toolCall(int index, String callId, String name, String arguments) {
+    public synchronized void toolCall(int index, String name, String arguments) {
         if (!cancelled.get()) {
-            pieces.add(new Piece("tool", index, callId, name, arguments));
+            pieces.add(new Piece("tool", index, name, arguments));
         }
     }
 

@@ -55,6 +55,25 @@ class ScriptedEngineTest {
     }
 
     @Test
+    void saysTheSentencesBeforeTheLastThenCallsTheTool() throws Exception {
+        Recorder out = run("Thanks for your help. Is it warm? Check the weather for Berlin please.", null);
+        assertEquals(
+                "[offline scripted agent] No language model is configured, so I echo you."
+                        + " You said: Thanks for your help. Is it warm?",
+                out.text());
+        int firstCall = out.pieces.indexOf(out.pieces.stream()
+                .filter(p -> p.kind().equals("tool"))
+                .findFirst()
+                .orElseThrow());
+        assertTrue(
+                out.pieces.subList(0, firstCall).stream().allMatch(p -> p.kind().equals("text")));
+        assertEquals("get_weather", out.pieces.get(firstCall).name());
+        assertEquals("{\"city\":\"Berlin\",\"metric\":false}", out.arguments(0));
+        assertEquals(
+                "tool", run("Check the weather for Berlin.", null).pieces.get(0).kind());
+    }
+
+    @Test
     void echoesTheUserAndSaysItIsTheScriptedAgent() throws Exception {
         Recorder out = run("Good morning", "\"none\"");
         assertTrue(out.text().startsWith("[offline scripted agent] "), out.text());

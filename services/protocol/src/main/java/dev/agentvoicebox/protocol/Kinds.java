@@ -6,7 +6,7 @@ public final class Kinds {
     public static final String LLM_REQUEST = "llm.request";
     /** llm → gateway: a piece of assistant text. */
     public static final String LLM_TEXT_DELTA = "llm.text.delta";
-    /** llm → gateway: a piece of a tool call (call_id and name come with the first piece). */
+    /** llm → gateway: a piece of a tool call (the function name comes with the first piece; the call id is the gateway's). */
     public static final String LLM_TOOL_CALL_DELTA = "llm.tool_call.delta";
     /** llm → gateway: the response finished; carries finish_reason and usage. */
     public static final String LLM_DONE = "llm.done";

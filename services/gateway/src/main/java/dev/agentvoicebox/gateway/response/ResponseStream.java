@@ -53,12 +53,17 @@ public final class ResponseStream {
     private final ObjectNode audioOutput;
     private final Span span;
     private final Host host;
+    /**
+     * In output order. An output is announced to the client only once every message before it has
+     * closed, so a spoken message's events never trail the items after it.
+     */
     private final List<Output> outputs = new ArrayList<>();
+    /** The worker's tool call indexes: a reclaimed job's retry is matched to the calls by these. */
     private final Map<Integer, Output> calls = new HashMap<>();
     /** Per output slot, what the client has been sent, across attempts. */
     private final Map<String, StringBuilder> emitted = new HashMap<>();
-    /** Per output slot, what the current attempt has produced so far. */
-    private final Map<String, StringBuilder> attemptText = new HashMap<>();
+    /** Per output slot, how many characters the current attempt has produced so far. */
+    private final Map<String, Integer> attemptLength = new HashMap<>();
     /** Audio responses speak the text: sentence by sentence through tts, played in order. */
     private final boolean audio;
 
@@ -70,7 +75,9 @@ public final class ResponseStream {
     private String pendingStatus;
 
     private String pendingReason;
+    /** The message the model's text goes to; null until text comes and after a tool call starts. */
     private Output message;
+
     private int attempt = 1;
     private long inputTokens;
     private long outputTokens;
@@ -166,7 +173,7 @@ public final class ResponseStream {
         }
         if (envelope.attempt() > attempt) {
             attempt = envelope.attempt();
-            attemptText.clear();
+            attemptLength.clear();
             span.addEvent("avb.llm.job_reclaimed");
         }
         try {
@@ -203,18 +210,24 @@ public final class ResponseStream {
         }
         Output out = message != null ? message : openMessage();
         out.text.append(fresh);
-        ObjectNode event =
-                partEvent(audio ? "response.output_audio_transcript.delta" : "response.output_text.delta", out);
-        event.put("content_index", 0);
-        event.put("delta", fresh);
-        host.send(event);
+        if (out.announced) {
+            sendWords(out, fresh);
+        }
         if (audio) {
-            sentences.add(fresh).forEach(this::speak);
+            sentences.add(fresh).forEach(sentence -> speak(out, sentence));
         }
         if (!firstDelta) {
             firstDelta = true;
             span.addEvent("avb.first_delta");
         }
+    }
+
+    private void sendWords(Output out, String words) {
+        ObjectNode event =
+                partEvent(audio ? "response.output_audio_transcript.delta" : "response.output_text.delta", out);
+        event.put("content_index", 0);
+        event.put("delta", words);
+        host.send(event);
     }
 
     private Output openMessage() {
@@ -226,57 +239,99 @@ public final class ResponseStream {
         item.put("role", "assistant");
         item.putArray("content");
         message = addOutput(item);
-        ObjectNode partAdded = partEvent("response.content_part.added", message);
-        partAdded.put("content_index", 0);
-        if (audio) {
-            partAdded.putObject("part").put("type", "audio").put("transcript", "");
-        } else {
-            partAdded.putObject("part").put("type", "text").put("text", "");
-        }
-        host.send(partAdded);
         return message;
+    }
+
+    /**
+     * No more text goes to the current message. A spoken one stays open until its last sentence has
+     * played; the outputs after it wait for that.
+     */
+    private void endMessage() {
+        if (message == null) {
+            return;
+        }
+        Output ended = message;
+        message = null;
+        ended.ending = true;
+        if (audio) {
+            String rest = sentences.flush();
+            if (rest != null) {
+                speak(ended, rest);
+            }
+        }
+        closeWhenSpoken(ended);
+    }
+
+    private void closeWhenSpoken(Output out) {
+        if (out.ending && !out.done && playing >= out.segmentsEnd) {
+            close(out, "completed");
+            announceReady();
+        }
     }
 
     private void toolCallDelta(JsonNode payload) {
         int index = payload.path("index").asInt(0);
-        String slot = "tool:" + index;
+        String name = payload.path("name").asText("");
         Output call = calls.get(index);
-        String callId = payload.path("call_id").asText("");
         if (call != null
-                && attempt > 1
-                && !attemptText.containsKey(slot)
-                && !callId.isEmpty()
-                && !callId.equals(call.item.path("call_id").asText())) {
-            throw new Diverged();
+                && !name.isEmpty()
+                && !name.equals(call.item.path("name").asText())) {
+            throw new Diverged(); // a retry calling another function at this index
         }
-        String fresh = fresh(slot, payload.path("arguments").asText(""));
+        String fresh = fresh("tool:" + index, payload.path("arguments").asText(""));
         if (call == null) {
-            if (message != null) {
-                close(message, "completed");
-            }
+            endMessage();
             ObjectNode item = Json.object();
             item.put("id", Ids.item());
             item.put("type", "function_call");
             item.put("object", "realtime.item");
             item.put("status", "in_progress");
-            item.put("name", payload.path("name").asText(""));
-            item.put("call_id", callId.isEmpty() ? Ids.call() : callId);
+            item.put("name", name);
+            // Named by the gateway, once per call: unique, because clients key calls by it, and kept
+            // for the retry of a reclaimed job, which is matched by index whatever the worker says.
+            item.put("call_id", Ids.call());
             item.put("arguments", "");
             call = addOutput(item);
             calls.put(index, call);
         }
         if (!fresh.isEmpty()) {
             call.text.append(fresh);
-            ObjectNode event = partEvent("response.function_call_arguments.delta", call);
-            event.put("call_id", call.item.path("call_id").asText());
-            event.put("delta", fresh);
-            host.send(event);
+            if (call.announced) {
+                sendArguments(call, fresh);
+            }
         }
+    }
+
+    private void sendArguments(Output call, String arguments) {
+        ObjectNode event = partEvent("response.function_call_arguments.delta", call);
+        event.put("call_id", call.item.path("call_id").asText());
+        event.put("delta", arguments);
+        host.send(event);
     }
 
     private Output addOutput(ObjectNode item) {
         Output output = new Output(outputs.size(), item);
         outputs.add(output);
+        announceReady();
+        return output;
+    }
+
+    /** Announces the outputs in order, up to the first message that is still open. */
+    private void announceReady() {
+        for (Output output : outputs) {
+            if (!output.announced) {
+                announce(output);
+            }
+            if (output.isMessage() && !output.done) {
+                return;
+            }
+        }
+    }
+
+    /** The output's added events, then in one delta what it has accumulated while it waited. */
+    private void announce(Output output) {
+        output.announced = true;
+        ObjectNode item = output.item;
         ObjectNode added = Events.event("response.output_item.added");
         added.put("response_id", id);
         added.put("output_index", output.index);
@@ -289,7 +344,22 @@ public final class ResponseStream {
             conversationAdded.set("item", item.deepCopy());
             host.send(conversationAdded);
         }
-        return output;
+        String text = output.text.toString();
+        if (output.isMessage()) {
+            ObjectNode partAdded = partEvent("response.content_part.added", output);
+            partAdded.put("content_index", 0);
+            if (audio) {
+                partAdded.putObject("part").put("type", "audio").put("transcript", "");
+            } else {
+                partAdded.putObject("part").put("type", "text").put("text", "");
+            }
+            host.send(partAdded);
+            if (!text.isEmpty()) {
+                sendWords(output, text);
+            }
+        } else if (!text.isEmpty()) {
+            sendArguments(output, text);
+        }
     }
 
     private void done(JsonNode payload) {
@@ -309,11 +379,8 @@ public final class ResponseStream {
             }
             default -> {}
         }
+        endMessage();
         if (audio) {
-            String rest = sentences.flush();
-            if (rest != null) {
-                speak(rest);
-            }
             pendingStatus = status;
             pendingReason = reason;
             finishWhenSpoken();
@@ -323,10 +390,11 @@ public final class ResponseStream {
     }
 
     /** One sentence to synthesise; its audio is played after every sentence before it. */
-    private void speak(String text) {
-        Segment segment = new Segment(segments.size(), text);
+    private void speak(Output out, String text) {
+        Segment segment = new Segment(segments.size(), out, text);
         segments.add(segment);
-        host.synthesize(this, message.item.path("id").asText(), segment.index, text);
+        out.segmentsEnd = segments.size();
+        host.synthesize(this, out.item.path("id").asText(), segment.index, text);
     }
 
     private void speech(Envelope envelope, JsonNode payload) {
@@ -381,13 +449,14 @@ public final class ResponseStream {
     private void play() {
         while (playing < segments.size()) {
             Segment segment = segments.get(playing);
+            Output out = segment.output;
             for (short[] chunk : segment.pending) {
                 byte[] encoded = outputFormat.encode(chunk);
-                ObjectNode delta = partEvent("response.output_audio.delta", message);
+                ObjectNode delta = partEvent("response.output_audio.delta", out);
                 delta.put("content_index", 0);
                 delta.put("delta", java.util.Base64.getEncoder().encodeToString(encoded));
                 host.send(delta);
-                host.played(message.item.path("id").asText(), outputFormat, encoded);
+                host.played(out.item.path("id").asText(), outputFormat, encoded);
                 if (!firstAudio) {
                     firstAudio = true;
                     span.addEvent("avb.first_audio");
@@ -397,8 +466,9 @@ public final class ResponseStream {
             if (!segment.done) {
                 return;
             }
-            host.spoken(message.item.path("id").asText(), segment.text, segment.durationMs);
+            host.spoken(out.item.path("id").asText(), segment.text, segment.durationMs);
             playing++;
+            closeWhenSpoken(out);
         }
     }
 
@@ -416,6 +486,9 @@ public final class ResponseStream {
         finished = true;
         String itemStatus = "completed".equals(status) ? "completed" : "incomplete";
         for (Output output : outputs) {
+            if (!output.announced) {
+                announce(output);
+            }
             close(output, itemStatus);
         }
         ObjectNode statusDetails = null;
@@ -449,7 +522,7 @@ public final class ResponseStream {
         output.done = true;
         ObjectNode item = output.item;
         String text = output.text.toString();
-        if ("message".equals(item.path("type").asText())) {
+        if (output.isMessage()) {
             // A spoken message carries its words as a transcript beside the audio; a text one as text.
             String field = audio ? "transcript" : "text";
             if (audio) {
@@ -500,17 +573,15 @@ public final class ResponseStream {
      * beginning; its output is matched against what was already sent and only the rest goes out.
      */
     private String fresh(String slot, String delta) {
-        StringBuilder seen =
-                attemptText.computeIfAbsent(slot, s -> new StringBuilder()).append(delta);
         StringBuilder sent = emitted.computeIfAbsent(slot, s -> new StringBuilder());
-        int overlap = Math.min(seen.length(), sent.length());
-        if (!seen.substring(0, overlap).equals(sent.substring(0, overlap))) {
+        int start = attemptLength.getOrDefault(slot, 0);
+        attemptLength.put(slot, start + delta.length());
+        // Only the part of this delta that overlaps what was sent is compared: linear in the output.
+        int replayed = Math.max(0, Math.min(delta.length(), sent.length() - start));
+        if (!delta.regionMatches(0, sent.substring(start, start + replayed), 0, replayed)) {
             throw new Diverged();
         }
-        if (seen.length() <= sent.length()) {
-            return "";
-        }
-        String fresh = seen.substring(sent.length());
+        String fresh = delta.substring(replayed);
         sent.append(fresh);
         return fresh;
     }
@@ -565,6 +636,9 @@ public final class ResponseStream {
 
     private static final class Segment {
         final int index;
+        /** The message this sentence belongs to. */
+        final Output output;
+
         final String text;
         final List<short[]> pending = new ArrayList<>();
         /** Samples of this sentence taken so far, across attempts. */
@@ -576,8 +650,9 @@ public final class ResponseStream {
         boolean done;
         long durationMs;
 
-        Segment(int index, String text) {
+        Segment(int index, Output output, String text) {
             this.index = index;
+            this.output = output;
             this.text = text;
         }
     }
@@ -586,11 +661,22 @@ public final class ResponseStream {
         final int index;
         final ObjectNode item;
         final StringBuilder text = new StringBuilder();
+        /** Its output_item.added has been sent. */
+        boolean announced;
+        /** A message that takes no more text: it closes once its sentences have played. */
+        boolean ending;
+        /** One past the index of a message's last sentence. */
+        int segmentsEnd;
+
         boolean done;
 
         Output(int index, ObjectNode item) {
             this.index = index;
             this.item = item;
+        }
+
+        boolean isMessage() {
+            return "message".equals(item.path("type").asText());
         }
     }
 }
