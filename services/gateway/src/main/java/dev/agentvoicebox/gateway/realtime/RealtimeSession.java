@@ -59,15 +59,15 @@ public final class RealtimeSession {
         long expiresAt = (createdAtMs + wiring.maxDuration().toMillis()) / 1000;
         this.config = SessionConfig.defaults(id, model, expiresAt, "");
         this.access = new SessionAccess(wiring.access(), caller, lease, wiring.accessRecheck());
-        this.input = new InputAudio(wiring.vadEngine(), wiring.budgets().inputAudioBytes(), config.audioInput());
+        this.input = new InputAudio(wiring.vadEngine(), wiring.budgets().inputAudioBytes(), config.input());
         this.conversation =
                 new ConversationEditor(scope, wiring.budgets().itemAudio().session());
-        this.transcriptions = new Transcriptions(
-                scope, conversation, () -> config.audioInput().path("transcription"));
+        this.transcriptions =
+                new Transcriptions(scope, conversation, () -> config.input().transcription());
         this.responses = new Responses(scope, config, access, conversation, input, transcriptions);
         transcriptions.listener(responses::transcriptionEnded);
-        this.voice = new VoiceInput(
-                scope, input, config::audioInput, access, conversation, transcriptions, responses::bargeIn);
+        this.voice =
+                new VoiceInput(scope, input, config::input, access, conversation, transcriptions, responses::bargeIn);
     }
 
     public String id() {
@@ -82,7 +82,7 @@ public final class RealtimeSession {
                 try {
                     access.police(caller.sessionDefaults(), "session");
                     config.apply(caller.sessionDefaults());
-                    input.configure(config.audioInput());
+                    input.configure(config.input());
                 } catch (RealtimeError e) {
                     scope.fail(e);
                 }
@@ -233,7 +233,7 @@ public final class RealtimeSession {
         JsonNode changes = Fields.required(event, "session", "");
         access.police(Fields.object(changes, "session"), "session");
         config.apply(changes);
-        input.configure(config.audioInput());
+        input.configure(config.input());
         wiring.store().saveConfig(id, Json.write(config.toJson()));
         ObjectNode updated = Events.event("session.updated");
         updated.set("session", config.toJson());

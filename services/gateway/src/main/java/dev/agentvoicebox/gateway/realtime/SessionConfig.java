@@ -431,11 +431,11 @@ public final class SessionConfig {
     }
 
     /** {@code audio.input} as it stands: read it, do not change it (updates go through {@link #apply}). */
-    public ObjectNode audioInput() {
-        return (ObjectNode) session.path("audio").path("input");
+    public InputSettings input() {
+        return InputSettings.of(session.path("audio").path("input"));
     }
 
-    public ObjectNode audioOutput() {
-        return (ObjectNode) session.path("audio").path("output");
+    public OutputSettings output() {
+        return OutputSettings.of(session.path("audio").path("output"));
     }
 }

@@ -7,10 +7,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentvoicebox.gateway.Events;
 import dev.agentvoicebox.gateway.Ids;
 import dev.agentvoicebox.gateway.Json;
-import dev.agentvoicebox.gateway.audio.AudioException;
 import dev.agentvoicebox.gateway.audio.AudioFormat;
 import dev.agentvoicebox.gateway.audio.SentenceSplitter;
 import dev.agentvoicebox.gateway.conversation.Conversation;
+import dev.agentvoicebox.gateway.realtime.OutputSettings;
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Kinds;
 import io.opentelemetry.api.trace.Span;
@@ -50,7 +50,7 @@ public final class ResponseStream {
     private final ObjectNode metadata;
     private final JsonNode outputModalities;
     private final JsonNode maxOutputTokens;
-    private final ObjectNode audioOutput;
+    private final OutputSettings audioOutput;
     private final Span span;
     private final Host host;
     /**
@@ -91,7 +91,7 @@ public final class ResponseStream {
             ObjectNode metadata,
             JsonNode outputModalities,
             JsonNode maxOutputTokens,
-            ObjectNode audioOutput,
+            OutputSettings audioOutput,
             Span span,
             Host host) {
         this.id = id;
@@ -99,19 +99,11 @@ public final class ResponseStream {
         this.metadata = metadata;
         this.outputModalities = outputModalities.deepCopy();
         this.maxOutputTokens = maxOutputTokens.deepCopy();
-        this.audioOutput = audioOutput.deepCopy();
+        this.audioOutput = audioOutput;
         this.span = span;
         this.host = host;
         this.audio = "audio".equals(this.outputModalities.path(0).asText());
-        this.outputFormat = formatOf(this.audioOutput.path("format"));
-    }
-
-    private static AudioFormat formatOf(JsonNode format) {
-        try {
-            return AudioFormat.fromGa(format, "audio.output.format");
-        } catch (AudioException e) {
-            throw new IllegalStateException("a validated session has a known output format", e);
-        }
+        this.outputFormat = audioOutput.format();
     }
 
     public String id() {
@@ -138,7 +130,7 @@ public final class ResponseStream {
         return outputFormat;
     }
 
-    public ObjectNode audioOutput() {
+    public OutputSettings audioOutput() {
         return audioOutput;
     }
 
@@ -606,8 +598,8 @@ public final class ResponseStream {
         json.set("output_modalities", outputModalities);
         json.set("max_output_tokens", maxOutputTokens);
         ObjectNode audio = json.putObject("audio").putObject("output");
-        audio.set("format", audioOutput.path("format").deepCopy());
-        audio.put("voice", audioOutput.path("voice").asText());
+        audio.set("format", audioOutput.formatJson().deepCopy());
+        audio.put("voice", audioOutput.voice());
         if ("in_progress".equals(status)) {
             json.putNull("usage");
         } else {

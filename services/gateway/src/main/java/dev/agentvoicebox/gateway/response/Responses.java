@@ -11,6 +11,7 @@ import dev.agentvoicebox.gateway.access.SessionAccess;
 import dev.agentvoicebox.gateway.audio.AudioFormat;
 import dev.agentvoicebox.gateway.conversation.Conversation;
 import dev.agentvoicebox.gateway.conversation.ConversationEditor;
+import dev.agentvoicebox.gateway.realtime.OutputSettings;
 import dev.agentvoicebox.gateway.realtime.SessionConfig;
 import dev.agentvoicebox.gateway.voice.InputAudio;
 import dev.agentvoicebox.gateway.voice.Transcriptions;
@@ -149,10 +150,8 @@ public final class Responses {
         responseSpan.setAttribute("avb.response.id", responseId);
         responseSpan.setAttribute("avb.session.id", session.id());
         responseSpan.setAttribute("gen_ai.operation.name", "chat");
-        ObjectNode audioOutput = config.audioOutput().deepCopy();
-        if (request.params().path("audio").path("output") instanceof ObjectNode override) {
-            audioOutput.setAll(override);
-        }
+        OutputSettings audioOutput =
+                config.output().with(request.params().path("audio").path("output"));
         Conversation target = conversation.conversation();
         ResponseStream response = new ResponseStream(
                 responseId,
@@ -289,8 +288,8 @@ public final class Responses {
         public void synthesize(ResponseStream response, String itemId, int segment, String text) {
             ObjectNode job = Json.object();
             job.put("text", text);
-            job.put("voice", response.audioOutput().path("voice").asText("alloy"));
-            job.put("speed", response.audioOutput().path("speed").asDouble(1.0));
+            job.put("voice", response.audioOutput().voice());
+            job.put("speed", response.audioOutput().speed());
             job.put("rate", response.outputFormat().rate());
             job.put("segment", segment);
             Telemetry.TraceHeaders trace = Telemetry.headers(response.span());

@@ -1,6 +1,5 @@
 package dev.agentvoicebox.gateway.voice;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentvoicebox.gateway.Ids;
 import dev.agentvoicebox.gateway.audio.AudioException;
 import dev.agentvoicebox.gateway.audio.AudioFormat;
@@ -8,6 +7,7 @@ import dev.agentvoicebox.gateway.audio.InputAudioBuffer;
 import dev.agentvoicebox.gateway.audio.TurnDetection;
 import dev.agentvoicebox.gateway.audio.TurnDetector;
 import dev.agentvoicebox.gateway.audio.VadEngine;
+import dev.agentvoicebox.gateway.realtime.InputSettings;
 import java.util.List;
 
 /**
@@ -29,25 +29,20 @@ public final class InputAudio implements AutoCloseable {
     private long playbackEndMs;
 
     /** @param bufferBytes what the input audio buffer may hold (both its copies) */
-    public InputAudio(VadEngine vadEngine, long bufferBytes, JsonNode inputConfig) {
+    public InputAudio(VadEngine vadEngine, long bufferBytes, InputSettings settings) {
         this.vadEngine = vadEngine;
         this.bufferBytes = bufferBytes;
-        configure(inputConfig);
+        configure(settings);
     }
 
     /** Applies {@code audio.input} of the session (already validated). */
-    public void configure(JsonNode inputConfig) {
-        AudioFormat format;
-        try {
-            format = AudioFormat.fromGa(inputConfig.path("format"), "session.audio.input.format");
-        } catch (AudioException e) {
-            throw new IllegalStateException("a validated session has a known format", e);
-        }
+    public void configure(InputSettings settings) {
+        AudioFormat format = settings.format();
         long now = buffer == null ? 0 : buffer.writtenMs();
         if (buffer == null || buffer.format() != format) {
             buffer = new InputAudioBuffer(format, now, bufferBytes);
         }
-        TurnDetection turns = TurnDetection.fromJson(inputConfig.get("turn_detection"));
+        TurnDetection turns = settings.turnDetection();
         if (turns == null) {
             if (detector != null) {
                 detector.close();

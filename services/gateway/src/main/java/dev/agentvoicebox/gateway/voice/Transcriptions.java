@@ -9,6 +9,7 @@ import dev.agentvoicebox.gateway.RealtimeError;
 import dev.agentvoicebox.gateway.SessionContext;
 import dev.agentvoicebox.gateway.audio.InputAudioBuffer;
 import dev.agentvoicebox.gateway.conversation.ConversationEditor;
+import dev.agentvoicebox.gateway.realtime.InputSettings.Transcription;
 import dev.agentvoicebox.platform.Telemetry;
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Kinds;
@@ -41,7 +42,7 @@ public final class Transcriptions {
     private final SessionContext session;
     private final ConversationEditor conversation;
     /** The session's {@code audio.input.transcription} as it is now (null: the client wants no transcript events). */
-    private final Supplier<JsonNode> settings;
+    private final Supplier<Transcription> settings;
 
     private Listener listener = (itemId, transcribed, respond) -> {};
     /** User audio items whose transcript is still coming, by item id: true when a response follows it. */
@@ -49,7 +50,7 @@ public final class Transcriptions {
 
     private final Map<String, ScheduledFuture<?>> timers = new HashMap<>();
 
-    public Transcriptions(SessionContext session, ConversationEditor conversation, Supplier<JsonNode> settings) {
+    public Transcriptions(SessionContext session, ConversationEditor conversation, Supplier<Transcription> settings) {
         this.session = session;
         this.conversation = conversation;
         this.settings = settings;
@@ -61,7 +62,7 @@ public final class Transcriptions {
 
     /** Has a committed turn transcribed; {@code respond} answers it once the transcript is in. */
     public void start(String itemId, InputAudioBuffer.Committed committed, boolean respond) {
-        JsonNode transcription = settings.get();
+        Transcription transcription = settings.get();
         ObjectNode job = Json.object();
         String audio = Base64.getEncoder().encodeToString(committed.pcm16kBytes());
         if (audio.length() <= INLINE_AUDIO_BASE64) {
@@ -71,8 +72,8 @@ public final class Transcriptions {
             session.wiring().workers().stash(key, audio, TIMEOUT.multipliedBy(2));
             job.put("audio_key", key);
         }
-        job.put("language", transcription.path("language").asText(""));
-        job.put("prompt", transcription.path("prompt").asText(""));
+        job.put("language", transcription == null ? "" : transcription.language());
+        job.put("prompt", transcription == null ? "" : transcription.prompt());
         Telemetry.TraceHeaders trace = Telemetry.headers(session.span());
         session.wiring()
                 .workers()
@@ -127,7 +128,7 @@ public final class Transcriptions {
             failed(itemId, "invalid_worker_result", "The transcriber sent an unreadable result.");
             return;
         }
-        boolean reported = !settings.get().isNull();
+        boolean reported = settings.get() != null;
         switch (envelope.kind()) {
             case Kinds.STT_DELTA -> {
                 if (reported) {
@@ -173,7 +174,7 @@ public final class Transcriptions {
             return;
         }
         session.wiring().workers().cancel(itemId);
-        if (settings.get().isNull()) {
+        if (settings.get() == null) {
             // The client did not ask for transcripts, so a transcription.failed would be news to it.
             session.send(Events.error(
                     new RealtimeError(

@@ -1,6 +1,5 @@
 package dev.agentvoicebox.gateway.voice;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentvoicebox.gateway.Events;
 import dev.agentvoicebox.gateway.Fields;
@@ -11,6 +10,7 @@ import dev.agentvoicebox.gateway.audio.AudioException;
 import dev.agentvoicebox.gateway.audio.InputAudioBuffer;
 import dev.agentvoicebox.gateway.audio.TurnDetector;
 import dev.agentvoicebox.gateway.conversation.ConversationEditor;
+import dev.agentvoicebox.gateway.realtime.InputSettings;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
@@ -23,7 +23,7 @@ public final class VoiceInput {
     private final SessionContext session;
     private final InputAudio input;
     /** The session's {@code audio.input} as it is now. */
-    private final Supplier<JsonNode> settings;
+    private final Supplier<InputSettings> settings;
 
     private final SessionAccess access;
     private final ConversationEditor conversation;
@@ -34,7 +34,7 @@ public final class VoiceInput {
     public VoiceInput(
             SessionContext session,
             InputAudio input,
-            Supplier<JsonNode> settings,
+            Supplier<InputSettings> settings,
             SessionAccess access,
             ConversationEditor conversation,
             Transcriptions transcriptions,
@@ -82,13 +82,13 @@ public final class VoiceInput {
 
     /** A voice turn ended by the detector, or the idle timeout: answer it unless told not to. */
     private void onTurnEvent(TurnDetector.Event turn) {
-        JsonNode turnDetection = settings.get().path("turn_detection");
+        InputSettings turns = settings.get();
         switch (turn) {
             case TurnDetector.SpeechStarted started -> {
                 session.send(Events.event("input_audio_buffer.speech_started")
                         .put("audio_start_ms", started.audioStartMs())
                         .put("item_id", input.nextItemId()));
-                if (turnDetection.path("interrupt_response").asBoolean(true)) {
+                if (turns.interruptResponse()) {
                     bargeIn.run();
                 }
             }
@@ -96,9 +96,7 @@ public final class VoiceInput {
                 session.send(Events.event("input_audio_buffer.speech_stopped")
                         .put("audio_end_ms", stopped.audioEndMs())
                         .put("item_id", input.nextItemId()));
-                commitTurn(
-                        input.commitTurn(stopped.audioStartMs(), stopped.audioEndMs()),
-                        turnDetection.path("create_response").asBoolean(true));
+                commitTurn(input.commitTurn(stopped.audioStartMs(), stopped.audioEndMs()), turns.createResponse());
             }
             case TurnDetector.Timeout timeout -> {
                 session.send(Events.event("input_audio_buffer.timeout_triggered")

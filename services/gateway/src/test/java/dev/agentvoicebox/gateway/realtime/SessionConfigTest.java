@@ -43,8 +43,8 @@ class SessionConfigTest {
         SessionConfig config = fresh();
         config.apply(json("{\"instructions\":\"hi\",\"audio\":{\"output\":{\"speed\":1.25}}}"));
         assertEquals("hi", config.instructions());
-        assertEquals(1.25, config.audioOutput().path("speed").asDouble());
-        assertEquals("alloy", config.audioOutput().path("voice").asText());
+        assertEquals(1.25, config.output().speed());
+        assertEquals("alloy", config.output().voice());
         assertEquals(
                 "audio/pcm",
                 config.toJson()
