@@ -2,7 +2,9 @@
 # make lint: the static checks, each under its own header. Every check runs even when an earlier one
 # failed, so one run shows every problem; the summary names each failed check and how to fix it.
 #   1. formatting (Spotless, palantir-java-format)
-#   2. Error Prone and dependency analysis (mvn -Plint: one compile into target/lint, no tests)
+#   2. Error Prone and dependency analysis (mvn -Plint: one compile into target/lint, no tests).
+#      Error Prone's errors fail it, its warnings do not; a module compiles again only when it
+#      changed, so to list every warning: mvn -B -Plint -DskipTests clean process-test-classes
 #   3. shellcheck on dev/*.sh and .ci/run
 #   4. gofmt, go vet and go test for dev/opa-envoy
 #   5. the policies: opa fmt, opa check --strict, opa test with its coverage floor (dev/policy.sh)
