@@ -65,5 +65,5 @@ policy-test: tools ## Rego: opa fmt, opa check --strict, opa test (coverage >= 9
 bench: build ## start the stack, run the text, voice and authz benchmarks, stop it (ARGS/VOICE_ARGS/AUTHZ_ARGS, BENCH=...)
 	@dev/bench.sh $(ARGS)
 
-lint: ## static checks (for now: compile and verify every module)
-	$(MVN) -B -q verify -DskipTests
+lint: tools ## formatting, Error Prone, dependency analysis, shellcheck, go vet/test (dev/opa-envoy), policy checks (dev/lint.sh)
+	@MVN=$(MVN) dev/lint.sh

@@ -298,4 +298,3 @@ func headerOptions(value any) ([]*corev3.HeaderValueOption, error) {
 	}
 	return out, nil
 }
-
