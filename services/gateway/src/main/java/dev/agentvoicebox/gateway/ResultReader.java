@@ -1,8 +1,10 @@
 package dev.agentvoicebox.gateway;
 
 import dev.agentvoicebox.platform.RedisConnections;
+import dev.agentvoicebox.platform.StreamReadRetry;
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Streams;
+import io.github.resilience4j.retry.Retry;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.RedisBusyException;
 import io.lettuce.core.StreamMessage;
@@ -12,7 +14,6 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
 import java.util.List;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -59,33 +60,37 @@ public final class ResultReader implements AutoCloseable {
         RedisCommands<String, String> commands = connection.sync();
         XReadArgs block = XReadArgs.Builder.block(Duration.ofSeconds(1)).count(256);
         Consumer<String> me = Consumer.from(Streams.GATEWAY_GROUP, consumer);
+        Retry retry = StreamReadRetry.of("reading " + stream, () -> running, LOG);
         while (running) {
             try {
-                List<StreamMessage<String, String>> messages =
-                        commands.xreadgroup(me, block, XReadArgs.StreamOffset.lastConsumed(stream));
-                if (messages == null || messages.isEmpty()) {
-                    continue;
-                }
-                String[] ids = new String[messages.size()];
-                for (int i = 0; i < messages.size(); i++) {
-                    StreamMessage<String, String> message = messages.get(i);
-                    ids[i] = message.getId();
-                    dispatch(message);
-                }
-                commands.xack(stream, Streams.GATEWAY_GROUP, ids);
+                retry.executeRunnable(() -> readOnce(commands, block, me));
             } catch (RuntimeException e) {
-                if (!running) {
-                    break;
-                }
-                if (String.valueOf(e.getMessage()).contains("NOGROUP")) {
-                    // Redis lost the stream (restart without persistence): start it again.
-                    createGroup();
-                    continue;
-                }
-                LOG.log(Level.WARNING, "reading " + stream + " failed, retrying: " + e.getMessage());
-                sleepQuietly();
+                return; // closing (or interrupted): the retry keeps trying while running
             }
         }
+    }
+
+    private void readOnce(RedisCommands<String, String> commands, XReadArgs block, Consumer<String> me) {
+        List<StreamMessage<String, String>> messages;
+        try {
+            messages = commands.xreadgroup(me, block, XReadArgs.StreamOffset.lastConsumed(stream));
+        } catch (RuntimeException e) {
+            if (String.valueOf(e.getMessage()).contains("NOGROUP")) {
+                // Redis lost the stream (restart without persistence): start it again.
+                createGroup();
+            }
+            throw e;
+        }
+        if (messages == null || messages.isEmpty()) {
+            return;
+        }
+        String[] ids = new String[messages.size()];
+        for (int i = 0; i < messages.size(); i++) {
+            StreamMessage<String, String> message = messages.get(i);
+            ids[i] = message.getId();
+            dispatch(message);
+        }
+        commands.xack(stream, Streams.GATEWAY_GROUP, ids);
     }
 
     private void dispatch(StreamMessage<String, String> message) {
@@ -97,14 +102,6 @@ public final class ResultReader implements AutoCloseable {
             return;
         }
         registry.find(envelope.sessionId()).ifPresent(session -> session.onResult(envelope));
-    }
-
-    private static void sleepQuietly() {
-        try {
-            Thread.sleep(500);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.agentvoicebox.platform;
 
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Streams;
+import io.github.resilience4j.retry.Retry;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisBusyException;
@@ -246,6 +247,7 @@ public final class JobConsumer implements AutoCloseable {
     private void readLoop() {
         RedisCommands<String, String> commands = readConnection.sync();
         io.lettuce.core.Consumer<String> me = io.lettuce.core.Consumer.from(group, consumerName);
+        Retry retry = StreamReadRetry.of("reading " + stream, running::get, LOG);
         while (running.get()) {
             int taken = 0;
             try {
@@ -256,10 +258,8 @@ public final class JobConsumer implements AutoCloseable {
                 while (taken < 16 && permits.tryAcquire()) {
                     taken++;
                 }
-                List<StreamMessage<String, String>> messages = commands.xreadgroup(
-                        me,
-                        XReadArgs.Builder.block(options.block()).count(taken),
-                        XReadArgs.StreamOffset.lastConsumed(stream));
+                int count = taken;
+                List<StreamMessage<String, String>> messages = retry.executeSupplier(() -> read(commands, me, count));
                 int used = 0;
                 if (messages != null) {
                     for (StreamMessage<String, String> message : messages) {
@@ -273,19 +273,27 @@ public final class JobConsumer implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException e) {
+                // Only once closing (or interrupted): the retry keeps trying while running.
                 if (taken > 0) {
                     permits.release(taken);
                 }
-                if (!running.get()) {
-                    return;
-                }
-                if (e.getMessage() != null && e.getMessage().contains("NOGROUP")) {
-                    createGroup();
-                } else {
-                    LOG.log(Level.WARNING, "reading " + stream + " failed; retrying", e);
-                }
-                sleepQuietly(500);
+                return;
             }
+        }
+    }
+
+    private List<StreamMessage<String, String>> read(
+            RedisCommands<String, String> commands, io.lettuce.core.Consumer<String> me, int count) {
+        try {
+            return commands.xreadgroup(
+                    me,
+                    XReadArgs.Builder.block(options.block()).count(count),
+                    XReadArgs.StreamOffset.lastConsumed(stream));
+        } catch (RuntimeException e) {
+            if (e.getMessage() != null && e.getMessage().contains("NOGROUP")) {
+                createGroup(); // Redis lost the stream (a restart without persistence); the retry reads again
+            }
+            throw e;
         }
     }
 
@@ -438,14 +446,6 @@ public final class JobConsumer implements AutoCloseable {
         }
         if (readConnection != null) {
             readConnection.close();
-        }
-    }
-
-    private static void sleepQuietly(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }
