@@ -8,6 +8,7 @@ import dev.agentvoicebox.platform.auth.Revocations;
 import dev.agentvoicebox.platform.edge.EdgeAuthz;
 import dev.agentvoicebox.platform.edge.EdgeDecision;
 import dev.agentvoicebox.platform.edge.EdgeIdentity;
+import dev.agentvoicebox.platform.http.Json;
 import dev.agentvoicebox.platform.limits.RateLimiter;
 import dev.agentvoicebox.platform.policy.SessionPolicy;
 import io.helidon.http.Headers;

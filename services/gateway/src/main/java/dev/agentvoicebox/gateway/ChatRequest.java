@@ -3,6 +3,7 @@ package dev.agentvoicebox.gateway;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.platform.http.Json;
 import java.util.List;
 
 /**

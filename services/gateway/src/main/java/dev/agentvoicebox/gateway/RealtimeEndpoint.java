@@ -2,6 +2,7 @@ package dev.agentvoicebox.gateway;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentvoicebox.platform.Telemetry;
+import dev.agentvoicebox.platform.http.Json;
 import io.helidon.common.buffers.BufferData;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Headers;

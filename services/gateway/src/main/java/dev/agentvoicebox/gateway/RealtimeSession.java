@@ -9,6 +9,7 @@ import dev.agentvoicebox.gateway.audio.InputAudioBuffer;
 import dev.agentvoicebox.gateway.audio.TurnDetector;
 import dev.agentvoicebox.gateway.audio.VadEngine;
 import dev.agentvoicebox.platform.Telemetry;
+import dev.agentvoicebox.platform.http.Json;
 import dev.agentvoicebox.platform.limits.LimitOutcome;
 import dev.agentvoicebox.platform.limits.Limits;
 import dev.agentvoicebox.platform.policy.PolicyUnavailableException;

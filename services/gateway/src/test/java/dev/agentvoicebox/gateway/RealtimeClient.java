@@ -1,6 +1,7 @@
 package dev.agentvoicebox.gateway;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.platform.http.Json;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
