@@ -74,13 +74,17 @@ public final class ApiError extends RuntimeException {
         return param;
     }
 
-    public void send(ServerResponse response) {
+    public ObjectNode body() {
         ObjectNode body = Json.object();
         body.putObject("error")
                 .put("message", getMessage())
                 .put("type", type)
                 .put("param", param)
                 .put("code", code);
-        Http.json(response, status, body);
+        return body;
+    }
+
+    public void send(ServerResponse response) {
+        Http.json(response, status, body());
     }
 }
