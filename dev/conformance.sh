@@ -45,4 +45,5 @@ if (( rc != 0 )); then
   done
   log "conformance: FAILED (npm test exit $rc)"
 fi
+dev/log-scan.sh || rc=$((rc ? rc : 1)) # no key, token or phrase of the suite in any service log
 exit $rc

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { connect, closeQuietly, handshakeEvents, answerInText, addUserText, respond, deltaText, echoOf, WEATHER_TOOL, MODEL } from '../lib/realtime.js';
+import { INSTRUCTIONS, TYPED } from '../lib/phrases.js';
 
 test('text turn: session.created first, session.update merges, full response event sequence', async (t) => {
   const rt = await connect();
@@ -23,13 +24,13 @@ test('text turn: session.created first, session.update merges, full response eve
   rt.send({
     type: 'session.update',
     event_id: 'evt_update_1',
-    session: { type: 'realtime', instructions: 'Be brief.', output_modalities: ['text'], tools: [WEATHER_TOOL] },
+    session: { type: 'realtime', instructions: INSTRUCTIONS.brief, output_modalities: ['text'], tools: [WEATHER_TOOL] },
   });
   const updated = await rt.log.next((e) => e.type === 'session.updated' || e.type === 'error');
   assert.equal(updated.type, 'session.updated', JSON.stringify(updated));
   assert.equal(updated.session.id, session.id);
   assert.equal(updated.session.model, session.model);
-  assert.equal(updated.session.instructions, 'Be brief.');
+  assert.equal(updated.session.instructions, INSTRUCTIONS.brief);
   assert.deepEqual(updated.session.output_modalities, ['text']);
   assert.equal(updated.session.tools.length, 1);
   assert.equal(updated.session.tools[0].type, 'function');
@@ -41,15 +42,15 @@ test('text turn: session.created first, session.update merges, full response eve
   assert.equal(updated.session.expires_at, session.expires_at);
 
   // A second, smaller update keeps the first one's fields.
-  rt.send({ type: 'session.update', session: { type: 'realtime', instructions: 'Be very brief.' } });
+  rt.send({ type: 'session.update', session: { type: 'realtime', instructions: INSTRUCTIONS.veryBrief } });
   const updated2 = await rt.log.next((e) => e.type === 'session.updated' || e.type === 'error');
   assert.equal(updated2.type, 'session.updated', JSON.stringify(updated2));
-  assert.equal(updated2.session.instructions, 'Be very brief.');
+  assert.equal(updated2.session.instructions, INSTRUCTIONS.veryBrief);
   assert.deepEqual(updated2.session.output_modalities, ['text']);
   assert.equal(updated2.session.tools.length, 1);
 
   // The user's message: conversation.item.added then .done, with the client-chosen id kept.
-  const said = 'Hello there, how are you today?';
+  const said = TYPED.greeting;
   const [added, itemDone] = await addUserText(rt, said, { item: { id: 'item_client_0001' } });
   assert.equal(added.item.id, 'item_client_0001');
   assert.equal(added.item.type, 'message');
@@ -157,7 +158,7 @@ test('text turn: the conversation carries over to the next turn', async (t) => {
   t.after(() => closeQuietly(rt));
   await handshakeEvents(rt);
   await answerInText(rt);
-  for (const said of ['First message.', 'Second message.']) {
+  for (const said of [TYPED.first, TYPED.second]) {
     await addUserText(rt, said);
     const events = await respond(rt);
     assert.equal(events.at(-1).response.status, 'completed');

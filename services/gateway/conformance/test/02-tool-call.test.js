@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { connect, closeQuietly, handshakeEvents, addUserText, respond, deltaText, toolReplyOf, WEATHER_TOOL } from '../lib/realtime.js';
+import { TYPED } from '../lib/phrases.js';
 
 test('tool call round trip: function_call item, argument deltas, function_call_output, answer', async (t) => {
   const rt = await connect();
@@ -14,7 +15,7 @@ test('tool call round trip: function_call item, argument deltas, function_call_o
   const updated = await rt.log.next((e) => e.type === 'session.updated' || e.type === 'error');
   assert.equal(updated.type, 'session.updated', JSON.stringify(updated));
 
-  await addUserText(rt, 'What is the weather in Paris?');
+  await addUserText(rt, TYPED.weather);
   const events = await respond(rt);
   const types = events.map((e) => e.type);
   const argDeltas = types.filter((x) => x === 'response.function_call_arguments.delta').length;
@@ -98,7 +99,7 @@ test('tool_choice none: no tool call even when the message names the tool', asyn
   await handshakeEvents(rt);
   rt.send({ type: 'session.update', session: { type: 'realtime', output_modalities: ['text'], tools: [WEATHER_TOOL], tool_choice: 'none' } });
   await rt.log.next('session.updated');
-  await addUserText(rt, 'What is the weather in Paris?');
+  await addUserText(rt, TYPED.weather);
   const events = await respond(rt);
   assert.equal(events.at(-1).response.status, 'completed');
   assert.equal(events.filter((e) => e.type.startsWith('response.function_call_arguments')).length, 0);

@@ -3,15 +3,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { connect, closeQuietly, handshakeEvents, answerInText, addUserText, respond, deltaText, echoOf } from '../lib/realtime.js';
+import { INSTRUCTIONS, TYPED } from '../lib/phrases.js';
 
 test('response.create overrides: metadata echoed in response.created and response.done', async (t) => {
   const rt = await connect();
   t.after(() => closeQuietly(rt));
   await handshakeEvents(rt);
-  await addUserText(rt, 'Tell me something.');
+  await addUserText(rt, TYPED.something);
 
   const metadata = { topic: 'conformance', run: '42' };
-  const events = await respond(rt, { instructions: 'Answer in one line.', metadata, output_modalities: ['text'] });
+  const events = await respond(rt, { instructions: INSTRUCTIONS.oneLine, metadata, output_modalities: ['text'] });
   const created = events.find((e) => e.type === 'response.created');
   assert.ok(created, `no response.created in ${events.map((e) => e.type).join(', ')}`);
   assert.deepEqual(created.response.metadata, metadata);
@@ -19,11 +20,11 @@ test('response.create overrides: metadata echoed in response.created and respons
   assert.equal(done.status, 'completed');
   assert.deepEqual(done.metadata, metadata);
   assert.deepEqual(done.output_modalities, ['text']);
-  assert.equal(deltaText(events), echoOf('Tell me something.'));
+  assert.equal(deltaText(events), echoOf(TYPED.something));
   // The per-response instructions did not change the session.
   rt.send({ type: 'session.update', session: { type: 'realtime' } });
   const updated = await rt.log.next('session.updated');
-  assert.notEqual(updated.session.instructions, 'Answer in one line.');
+  assert.notEqual(updated.session.instructions, INSTRUCTIONS.oneLine);
 });
 
 test("response.create conversation 'none': out of band, nothing added to the conversation", async (t) => {
@@ -31,7 +32,7 @@ test("response.create conversation 'none': out of band, nothing added to the con
   t.after(() => closeQuietly(rt));
   await handshakeEvents(rt);
   await answerInText(rt);
-  await addUserText(rt, 'Classify this message.');
+  await addUserText(rt, TYPED.classify);
 
   const events = await respond(rt, { conversation: 'none', metadata: { purpose: 'classifier' }, output_modalities: ['text'] });
   const types = events.map((e) => e.type);
@@ -44,7 +45,7 @@ test("response.create conversation 'none': out of band, nothing added to the con
   assert.equal(done.status, 'completed');
   assert.equal(done.conversation_id ?? null, null);
   assert.deepEqual(done.metadata, { purpose: 'classifier' });
-  assert.equal(deltaText(events), echoOf('Classify this message.'));
+  assert.equal(deltaText(events), echoOf(TYPED.classify));
   assert.ok(types.includes('response.output_item.added') && types.includes('response.output_item.done'));
 
   // An out-of-band response does not block the conversation: an in-band one runs right after,
@@ -62,12 +63,12 @@ test("response.create conversation 'none' with input[]: the given items are the 
   t.after(() => closeQuietly(rt));
   await handshakeEvents(rt);
   await answerInText(rt);
-  await addUserText(rt, 'This is in the conversation.');
+  await addUserText(rt, TYPED.inConversation);
   const events = await respond(rt, {
     conversation: 'none',
-    input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Only this counts.' }] }],
+    input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: TYPED.onlyThis }] }],
   });
   assert.equal(events.at(-1).response.status, 'completed', JSON.stringify(events.at(-1)));
-  assert.equal(deltaText(events), echoOf('Only this counts.'));
+  assert.equal(deltaText(events), echoOf(TYPED.onlyThis));
   assert.ok(!events.some((e) => e.type === 'conversation.item.added'));
 });

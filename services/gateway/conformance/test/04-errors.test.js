@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { connect, closeQuietly, handshakeEvents, answerInText, addUserText, respond, deltaText, echoOf, textTurn, assertErrorEvent } from '../lib/realtime.js';
+import { INSTRUCTIONS, TYPED } from '../lib/phrases.js';
 
 const INVALID = 'invalid_request_error';
 
@@ -66,11 +67,11 @@ test('errors keep the session: each mistake gets an error event echoing its even
   });
 
   await t.test('a refused session.update changes nothing', async () => {
-    rt.send({ type: 'session.update', event_id: 'evt_partly_bad', session: { type: 'realtime', instructions: 'SHOULD NOT APPLY', bogus_setting: true } });
+    rt.send({ type: 'session.update', event_id: 'evt_partly_bad', session: { type: 'realtime', instructions: INSTRUCTIONS.notApplied, bogus_setting: true } });
     assertErrorEvent(await rt.log.next((e) => e.type === 'error'), { eventId: 'evt_partly_bad', code: 'unknown_parameter' });
     rt.send({ type: 'session.update', session: { type: 'realtime' } });
     const updated = await rt.log.next('session.updated');
-    assert.notEqual(updated.session.instructions, 'SHOULD NOT APPLY');
+    assert.notEqual(updated.session.instructions, INSTRUCTIONS.notApplied);
   });
 
   await t.test('response.cancel with nothing active', async () => {
@@ -83,7 +84,7 @@ test('errors keep the session: each mistake gets an error event echoing its even
   });
 
   await t.test('two response.create back to back', async () => {
-    await addUserText(rt, 'One answer only, please.');
+    await addUserText(rt, TYPED.oneAnswer);
     rt.send({ type: 'response.create', event_id: 'evt_resp_first' });
     rt.send({ type: 'response.create', event_id: 'evt_resp_second' });
     const events = await rt.log.until('response.done', { timeout: 20_000 });
@@ -93,7 +94,7 @@ test('errors keep the session: each mistake gets an error event echoing its even
     assert.equal(events.filter((e) => e.type === 'response.created').length, 1);
     const done = events.at(-1).response;
     assert.equal(done.status, 'completed');
-    assert.equal(deltaText(events), echoOf('One answer only, please.'));
+    assert.equal(deltaText(events), echoOf(TYPED.oneAnswer));
     // No second response shows up later.
     assert.ok(!(await rt.log.drain(500)).some((e) => e.type === 'response.created'));
   });

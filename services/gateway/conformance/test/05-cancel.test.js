@@ -3,8 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { connect, closeQuietly, handshakeEvents, answerInText, addUserText, textTurn } from '../lib/realtime.js';
+import { TYPED } from '../lib/phrases.js';
 
-const LONG = 'Please repeat this rather long sentence back to me word by word so that the answer takes a while to stream out completely.';
+const LONG = TYPED.long;
 
 test('cancel: response.create then response.cancel gives response.done cancelled', async (t) => {
   const rt = await connect();

@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import { OpenAIRealtimeWS as BetaRealtimeWS } from 'openai/beta/realtime/ws';
 
 import { connect, closeQuietly, EventLog, WSS_URL, API_KEY, MODEL, deltaText, echoOf } from '../lib/realtime.js';
+import { INSTRUCTIONS, TYPED } from '../lib/phrases.js';
 
 const GA_ONLY_TYPES = ['conversation.item.added', 'conversation.item.done', 'response.output_text.delta',
   'response.output_text.done', 'response.output_audio.delta', 'response.output_audio_transcript.delta'];
@@ -64,15 +65,15 @@ test('beta opt-in with the SDK beta client (OpenAI-Beta: realtime=v1): beta name
   assertBetaSession(created.session);
   await rt.log.next('conversation.created');
 
-  rt.send({ type: 'session.update', session: { modalities: ['text'], instructions: 'Beta instructions.', input_audio_format: 'g711_ulaw' } });
+  rt.send({ type: 'session.update', session: { modalities: ['text'], instructions: INSTRUCTIONS.beta, input_audio_format: 'g711_ulaw' } });
   const updated = await rt.log.next((e) => e.type === 'session.updated' || e.type === 'error');
   assert.equal(updated.type, 'session.updated', JSON.stringify(updated));
   assertBetaSession(updated.session);
   assert.deepEqual(updated.session.modalities, ['text']);
-  assert.equal(updated.session.instructions, 'Beta instructions.');
+  assert.equal(updated.session.instructions, INSTRUCTIONS.beta);
   assert.equal(updated.session.input_audio_format, 'g711_ulaw');
 
-  await betaTurn((e) => rt.send(e), rt.log, 'Hello from the beta client.');
+  await betaTurn((e) => rt.send(e), rt.log, TYPED.betaClient);
   const all = rt.log.types();
   for (const type of GA_ONLY_TYPES) assert.ok(!all.includes(type), `GA event ${type} on a beta session`);
 });
@@ -89,7 +90,7 @@ test('beta opt-in with the openai-beta.realtime-v1 subprotocol (raw ws)', async 
   assert.equal(log.events[0], created);
   assertBetaSession(created.session);
   await log.next('conversation.created');
-  await betaTurn((e) => ws.send(JSON.stringify(e)), log, 'Hello over the beta subprotocol.');
+  await betaTurn((e) => ws.send(JSON.stringify(e)), log, TYPED.betaSubprotocol);
 });
 
 test('without the opt-in the same client speaks GA', async (t) => {

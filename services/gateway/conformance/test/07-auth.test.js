@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import OpenAI from 'openai';
 
 import { connect, closeQuietly, handshakeEvents, EventLog, openai, WSS_URL, API_KEY, MODEL, textTurn } from '../lib/realtime.js';
+import { INSTRUCTIONS } from '../lib/phrases.js';
 
 /** Opens a raw ws; resolves {ws, log} on open, or {status, headers, body} when the handshake is refused. */
 function dial(url, protocols, options = {}) {
@@ -80,7 +81,7 @@ test('the SDK with a bad key gets a socket error, never a session', async () => 
 
 test('client secrets: clientSecrets.create returns an ek_ secret that opens a session with its settings', async (t) => {
   const client = openai();
-  const instructions = 'You are the agent configured by a client secret.';
+  const instructions = INSTRUCTIONS.clientSecret;
   const before = Math.floor(Date.now() / 1000);
   const secret = await client.realtime.clientSecrets.create({
     expires_after: { anchor: 'created_at', seconds: 300 },

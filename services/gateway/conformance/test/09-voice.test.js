@@ -6,9 +6,10 @@ import assert from 'node:assert/strict';
 
 import { connect, closeQuietly, handshakeEvents, echoOf } from '../lib/realtime.js';
 import { speech, silence, chunks, durationMs } from '../lib/speech.js';
+import { SPOKEN } from '../lib/phrases.js';
 
-const QUESTION = 'hello world what is the weather today';
-const LONG_QUESTION = 'please tell me a long story about the weather in the mountains and the sea today';
+const QUESTION = SPOKEN.question;
+const LONG_QUESTION = SPOKEN.longQuestion;
 
 function stream(rt, ...parts) {
   for (const audio of chunks(...parts)) rt.send({ type: 'input_audio_buffer.append', audio });

@@ -13,6 +13,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import { ROOT, connect, closeQuietly, handshakeEvents, answerInText, addUserText, deltaText, echoOf } from '../../lib/realtime.js';
+import { TYPED } from '../../lib/phrases.js';
 
 const DELAY_MS = process.env.AVB_FAULT_DELAY_MS ?? '100';
 const PID_FILE = resolve(ROOT, '.avb/run/llm.pid');
@@ -80,7 +81,7 @@ test('llm worker killed mid-response: the response completes (or fails clearly) 
   t.after(() => closeQuietly(rt));
   await handshakeEvents(rt);
   await answerInText(rt);
-  const said = 'Tell me about fault tolerance please.';
+  const said = TYPED.fault;
   await addUserText(rt, said);
 
   rt.send({ type: 'response.create', event_id: 'evt_fault' });
@@ -129,9 +130,9 @@ test('llm worker killed mid-response: the response completes (or fails clearly) 
   assert.deepEqual((await rt.log.drain(500)).map((e) => e.type), []);
 
   // The session works with the new worker.
-  await addUserText(rt, 'And now?');
+  await addUserText(rt, TYPED.andNow);
   rt.send({ type: 'response.create' });
   const next = await rt.log.until('response.done', { timeout: 20_000 });
   assert.equal(next.at(-1).response.status, 'completed');
-  assert.equal(deltaText(next), echoOf('And now?'));
+  assert.equal(deltaText(next), echoOf(TYPED.andNow));
 });

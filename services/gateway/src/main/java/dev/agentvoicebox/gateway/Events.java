@@ -2,6 +2,7 @@ package dev.agentvoicebox.gateway;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.platform.http.Json;
 import dev.agentvoicebox.platform.limits.LimitOutcome;
 import java.util.List;
 

@@ -2,6 +2,7 @@ package dev.agentvoicebox.gateway;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentvoicebox.gateway.access.Caller;
+import dev.agentvoicebox.platform.http.Json;
 import dev.agentvoicebox.protocol.Streams;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisFuture;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentvoicebox.platform.auth.Revocations;
+import dev.agentvoicebox.platform.http.Json;
 import io.lettuce.core.KillArgs;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,6 +1,7 @@
 package dev.agentvoicebox.gateway;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.platform.http.Json;
 import dev.agentvoicebox.platform.testing.Poll;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -8,6 +8,7 @@ import dev.agentvoicebox.platform.JobConsumer;
 import dev.agentvoicebox.platform.RedisConnections;
 import dev.agentvoicebox.platform.StreamPublisher;
 import dev.agentvoicebox.platform.Telemetry;
+import dev.agentvoicebox.platform.http.Json;
 import dev.agentvoicebox.platform.testing.Poll;
 import dev.agentvoicebox.platform.testing.RedisServer;
 import dev.agentvoicebox.protocol.Envelope;

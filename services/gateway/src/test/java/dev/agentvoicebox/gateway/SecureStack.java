@@ -2,6 +2,7 @@ package dev.agentvoicebox.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentvoicebox.platform.edge.EdgeAuthz;
+import dev.agentvoicebox.platform.http.Json;
 import dev.agentvoicebox.platform.testing.OpaServer;
 import dev.agentvoicebox.platform.testing.Poll;
 import dev.agentvoicebox.platform.testing.RedisServer;

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentvoicebox.platform.auth.Revocations;
+import dev.agentvoicebox.platform.http.Json;
 import dev.agentvoicebox.platform.testing.Teardown;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -9,6 +9,7 @@ import dev.agentvoicebox.gateway.audio.Fixtures;
 import dev.agentvoicebox.gateway.realtime.RealtimeEndpoint;
 import dev.agentvoicebox.gateway.realtime.RealtimeSession;
 import dev.agentvoicebox.platform.audio.Resampler;
+import dev.agentvoicebox.platform.http.Json;
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Streams;
 import java.lang.management.ManagementFactory;

@@ -3,6 +3,7 @@ package dev.agentvoicebox.gateway;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentvoicebox.platform.RedisConnections;
 import dev.agentvoicebox.platform.StreamPublisher;
+import dev.agentvoicebox.platform.http.Json;
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Kinds;
 import dev.agentvoicebox.protocol.Streams;

@@ -2,6 +2,7 @@ package dev.agentvoicebox.llm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentvoicebox.platform.JobException;
 import dev.agentvoicebox.platform.OpenAiHttp;
@@ -33,6 +34,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
+import java.util.regex.Pattern;
 
 /**
  * Any OpenAI-compatible {@code POST {base}/chat/completions} with {@code stream: true}, over a list of
@@ -40,11 +42,23 @@ import java.util.logging.Logger;
  * over to the next provider on connect errors, timeouts, 429, 5xx (and 401/403/404, which mean that
  * provider is misconfigured) — but only before any delta was forwarded: after that, a failure ends the
  * response with {@code llm.error} rather than repeating text from another model. 400/413/422 mean the
- * request itself is bad: {@code invalid_request}, no failover.
+ * request itself is bad: {@code invalid_request}, no failover, with the provider's explanation (less
+ * credentials); any other failure is reported as its status and the provider's error code.
  */
 final class OpenAiEngine implements Engine {
     private static final Logger LOG = Logger.getLogger(OpenAiEngine.class.getName());
     private static final int MAX_ERROR_BODY = 64 * 1024;
+    private static final int MAX_DETAIL = 300;
+    private static final String REDACTED = "[redacted]";
+    private static final Pattern ERROR_CODE = Pattern.compile("[a-z0-9_]{1,64}");
+    /**
+     * API keys of the usual providers (sk-, sk-proj-, gsk_, ek_ …, masked or not: a digit or '*' in
+     * the body tells them from words like "task-based"), bearer tokens and JWTs.
+     */
+    private static final Pattern CREDENTIAL =
+            Pattern.compile("(?i)\\b[a-z]{0,8}(?:sk|rk|pk|key|ek)[-_](?=[a-z0-9*._-]*[0-9*])[a-z0-9*._-]{4,}"
+                    + "|\\bbearer\\s+\\S+"
+                    + "|\\beyJ[a-z0-9_-]+\\.[a-z0-9_.-]*");
 
     /**
      * @param model          the model sent upstream; when empty, the request's own model is sent
@@ -318,8 +332,7 @@ final class OpenAiEngine implements Engine {
                     if (chunk.hasNonNull("error")) {
                         throw new Failure(
                                 JobException.UPSTREAM_ERROR,
-                                "provider error: "
-                                        + chunk.path("error").path("message").asText("unknown"),
+                                "provider sent an error" + errorCode(chunk.path("error")),
                                 true,
                                 true);
                     }
@@ -424,24 +437,47 @@ final class OpenAiEngine implements Engine {
         }
 
         private Failure httpFailure(int status, String errorBody) {
-            String detail = "";
+            JsonNode error;
             try {
-                JsonNode error = json.readTree(errorBody).path("error");
-                detail = error.isTextual()
-                        ? error.asText()
-                        : error.path("message").asText("");
+                error = json.readTree(errorBody).path("error");
             } catch (IOException | RuntimeException e) {
-                // not JSON: keep the status only
+                error = MissingNode.getInstance(); // not JSON: the status says enough
             }
-            if (detail.length() > 300) {
-                detail = detail.substring(0, 300) + "…";
-            }
-            String message = "provider returned HTTP " + status + (detail.isEmpty() ? "" : ": " + detail);
+            String message = "provider returned HTTP " + status;
             return switch (status) {
-                case 400, 413, 422 -> new Failure(JobException.INVALID_REQUEST, message, false, false);
-                case 408 -> new Failure(JobException.TIMEOUT, message, true, true);
-                default -> new Failure(JobException.UPSTREAM_ERROR, message, true, true);
+                case 400, 413, 422 ->
+                    new Failure(
+                            JobException.INVALID_REQUEST,
+                            message + clientDetail(error, provider.apiKey()),
+                            false,
+                            false);
+                case 408 -> new Failure(JobException.TIMEOUT, message + errorCode(error), true, true);
+                default -> new Failure(JobException.UPSTREAM_ERROR, message + errorCode(error), true, true);
             };
         }
+    }
+
+    /**
+     * What the provider said about a request it refused, for the client to correct it: the text, with
+     * anything shaped like a credential cut out. A provider echoes keys back (OpenAI's 401 quotes a
+     * fragment of the key), so only the answers that are about the request itself carry text.
+     */
+    static String clientDetail(JsonNode error, String apiKey) {
+        String detail =
+                error.isTextual() ? error.asText() : error.path("message").asText("");
+        if (!apiKey.isEmpty()) {
+            detail = detail.replace(apiKey, REDACTED);
+        }
+        detail = CREDENTIAL.matcher(detail).replaceAll(REDACTED);
+        if (detail.length() > MAX_DETAIL) {
+            detail = detail.substring(0, MAX_DETAIL) + "…";
+        }
+        return detail.isBlank() ? "" : ": " + detail;
+    }
+
+    /** The provider's error code ({@code rate_limit_exceeded}, {@code invalid_api_key}): a token, never text. */
+    static String errorCode(JsonNode error) {
+        String code = error.path("code").asText("");
+        return ERROR_CODE.matcher(code).matches() ? " (" + code + ")" : "";
     }
 }

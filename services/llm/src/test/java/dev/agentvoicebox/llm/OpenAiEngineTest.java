@@ -147,7 +147,10 @@ class OpenAiEngineTest {
         Recorder out = new Recorder();
         JobException error = assertThrows(JobException.class, () -> engine(first).stream(request("Hi"), out, out));
         assertEquals(JobException.UPSTREAM_ERROR, error.code());
-        assertTrue(error.getMessage().startsWith("provider returned HTTP 429: Rate limit reached"), error.getMessage());
+        assertEquals(
+                "provider returned HTTP 429 (rate_limit_exceeded)",
+                error.getMessage(),
+                "a provider's own text about its limits and organisation stays out of what the client sees");
 
         second = new FakeProvider(FakeProvider.replay("sse/text.sse", 0));
         Recorder out2 = new Recorder();
@@ -168,6 +171,28 @@ class OpenAiEngineTest {
                         + "or array of objects, but got an integer instead.",
                 error.getMessage());
         assertEquals(0, second.requests());
+    }
+
+    @Test
+    void aRefusedRequestKeepsTheProvidersTextWithoutCredentials() throws Exception {
+        byte[] body = """
+                {"error":{"message":"Invalid header 'Authorization: Bearer sk-test-1' for key sk-test-1 \
+                (also gsk_4xYz0123abcd, token eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln): 'tools[0].type' \
+                must be 'function' for this task-based model.","type":"invalid_request_error",\
+                "param":"tools[0].type","code":"invalid_value"}}""".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        first = new FakeProvider((exchange, provider) -> {
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(400, body.length);
+            exchange.getResponseBody().write(body);
+        });
+        Recorder out = new Recorder();
+        JobException error = assertThrows(JobException.class, () -> engine(first).stream(request("Hi"), out, out));
+        assertEquals(JobException.INVALID_REQUEST, error.code());
+        assertEquals(
+                "provider returned HTTP 400: Invalid header 'Authorization: [redacted] for key [redacted] "
+                        + "(also [redacted], token [redacted]): 'tools[0].type' must be 'function' for this "
+                        + "task-based model.",
+                error.getMessage());
     }
 
     @Test

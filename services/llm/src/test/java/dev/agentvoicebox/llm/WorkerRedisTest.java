@@ -29,6 +29,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -67,7 +73,11 @@ class WorkerRedisTest {
     }
 
     private LlmService startService(long delayMs) throws Exception {
-        Map<String, String> env = new HashMap<>();
+        return startService(delayMs, Map.of());
+    }
+
+    private LlmService startService(long delayMs, Map<String, String> extraEnv) throws Exception {
+        Map<String, String> env = new HashMap<>(extraEnv);
         env.put("AVB_REDIS_URL", redisServer.url());
         env.put("AVB_LLM_PORT", "0");
         env.put("AVB_LLM_SCRIPTED_DELAY_MS", Long.toString(delayMs));
@@ -239,6 +249,59 @@ class WorkerRedisTest {
         assertEquals(
                 "{\"code\":\"invalid_request\",\"message\":\"messages must be a non-empty array\"}",
                 results.get(0).payload());
+    }
+
+    @Test
+    void aProvidersKeyNeverReachesTheJobErrorOrTheLog() throws Exception {
+        // OpenAI's 401 quotes the key it refused, masked to its first and last characters.
+        String key = "sk-proj-Zq4fK9mWx2LrT8vB";
+        List<String> logged = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            private final SimpleFormatter format = new SimpleFormatter();
+
+            @Override
+            public void publish(LogRecord record) {
+                logged.add(format.format(record));
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        capture.setLevel(Level.ALL);
+        Logger root = Logger.getLogger("");
+        Logger ours = Logger.getLogger("dev.agentvoicebox");
+        Level before = ours.getLevel();
+        ours.setLevel(Level.ALL);
+        root.addHandler(capture);
+        try (FakeProvider provider = new FakeProvider(FakeProvider.error(401, "sse/error_401.json"))) {
+            startService(0, Map.of("AVB_LLM_BASE_URL", provider.baseUrl(), "AVB_LLM_API_KEY", key));
+            String replyTo = Streams.gatewayStream("gw-401");
+            new StreamPublisher(redis.shared()).publish(Streams.LLM_JOBS, job("resp-401", replyTo, TEXT_REQUEST));
+            List<Envelope> results = awaitFinal(replyTo, Duration.ofSeconds(10));
+
+            assertEquals("Bearer " + key, provider.authorizations.get(0), "the key did go to the provider");
+            assertEquals(Kinds.LLM_ERROR, results.getLast().kind());
+            JsonNode error = JSON.readTree(results.getLast().payload());
+            assertEquals("upstream_error", error.path("code").asText());
+            assertEquals(
+                    "provider returned HTTP 401 (invalid_api_key)",
+                    error.path("message").asText());
+            Poll.until(
+                    Duration.ofSeconds(5),
+                    () -> logged.stream().anyMatch(line -> line.contains("HTTP 401")),
+                    "the failure is logged");
+        } finally {
+            root.removeHandler(capture);
+            ours.setLevel(before);
+        }
+        for (String line : logged) {
+            for (String secret : List.of(key, "T8vB", "sk-proj-", "Incorrect API key")) {
+                assertFalse(line.contains(secret), "the log carries '" + secret + "': " + line);
+            }
+        }
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.agentvoicebox.platform;
 
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Streams;
+import io.github.resilience4j.retry.Retry;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.StreamMessage;
@@ -236,6 +237,7 @@ public final class JobConsumer implements AutoCloseable {
 
     private void readLoop() {
         RedisCommands<String, String> commands = readConnection.sync();
+        Retry retry = StreamReadRetry.of("reading " + stream, running::get, LOG);
         while (running.get()) {
             int taken = 0;
             try {
@@ -246,8 +248,9 @@ public final class JobConsumer implements AutoCloseable {
                 while (taken < 16 && permits.tryAcquire()) {
                     taken++;
                 }
-                List<StreamMessage<String, String>> messages = streamGroup.read(
-                        commands, XReadArgs.Builder.block(options.block()).count(taken));
+                int count = taken;
+                List<StreamMessage<String, String>> messages = retry.executeSupplier(() -> streamGroup.read(
+                        commands, XReadArgs.Builder.block(options.block()).count(count)));
                 int used = 0;
                 if (messages != null) {
                     for (StreamMessage<String, String> message : messages) {
@@ -261,14 +264,11 @@ public final class JobConsumer implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return;
             } catch (RuntimeException e) {
+                // Only once closing (or interrupted): the retry keeps trying while running.
                 if (taken > 0) {
                     permits.release(taken);
                 }
-                if (!running.get()) {
-                    return;
-                }
-                LOG.log(Level.WARNING, "reading " + stream + " failed; retrying: " + e.getMessage());
-                sleepQuietly(500);
+                return; // closing (or interrupted): the retry keeps trying while the consumer runs
             }
         }
     }
@@ -422,14 +422,6 @@ public final class JobConsumer implements AutoCloseable {
         }
         if (readConnection != null) {
             readConnection.close();
-        }
-    }
-
-    private static void sleepQuietly(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

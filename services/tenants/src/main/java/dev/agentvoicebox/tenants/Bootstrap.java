@@ -5,6 +5,7 @@ import dev.agentvoicebox.platform.auth.InvalidKeyException;
 import dev.agentvoicebox.platform.auth.KeyClaims;
 import dev.agentvoicebox.platform.auth.KeyVerifier;
 import dev.agentvoicebox.platform.auth.Revocations;
+import dev.agentvoicebox.platform.http.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

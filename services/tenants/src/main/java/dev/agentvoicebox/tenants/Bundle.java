@@ -1,6 +1,7 @@
 package dev.agentvoicebox.tenants;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.platform.http.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -20,7 +21,7 @@ record Bundle(byte[] bytes, String revision) {
     static final String ROOT = "avb/directory";
 
     static Bundle of(ObjectNode data) {
-        byte[] json = Json.write(data).getBytes(StandardCharsets.UTF_8);
+        byte[] json = Json.canonical(data).getBytes(StandardCharsets.UTF_8);
         String revision = sha256(json).substring(0, 16);
         ObjectNode manifest = Json.object();
         manifest.put("revision", revision);

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentvoicebox.platform.auth.DirectoryChange;
 import dev.agentvoicebox.platform.auth.KeyClaims;
 import dev.agentvoicebox.platform.edge.EdgeIdentity;
+import dev.agentvoicebox.platform.http.ApiError;
+import dev.agentvoicebox.platform.http.Json;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;

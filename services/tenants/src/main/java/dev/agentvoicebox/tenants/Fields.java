@@ -3,6 +3,8 @@ package dev.agentvoicebox.tenants;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentvoicebox.platform.http.ApiError;
+import dev.agentvoicebox.platform.http.Json;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;

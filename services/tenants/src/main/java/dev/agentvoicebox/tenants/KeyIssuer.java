@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.nimbusds.jwt.JWTClaimsSet;
 import dev.agentvoicebox.platform.auth.KeyClaims;
 import dev.agentvoicebox.platform.auth.KeyVerifier;
+import dev.agentvoicebox.platform.http.Json;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;

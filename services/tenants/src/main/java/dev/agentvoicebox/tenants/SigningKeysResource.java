@@ -2,6 +2,9 @@ package dev.agentvoicebox.tenants;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentvoicebox.platform.auth.DirectoryChange;
+import dev.agentvoicebox.platform.http.ApiError;
+import dev.agentvoicebox.platform.http.Http;
+import dev.agentvoicebox.platform.http.Json;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;

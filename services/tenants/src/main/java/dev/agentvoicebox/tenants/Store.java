@@ -3,6 +3,7 @@ package dev.agentvoicebox.tenants;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentvoicebox.platform.auth.Revocations;
+import dev.agentvoicebox.platform.http.Json;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.SetArgs;

@@ -1,5 +1,6 @@
 package dev.agentvoicebox.tenants;
 
+import dev.agentvoicebox.platform.http.Http;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;

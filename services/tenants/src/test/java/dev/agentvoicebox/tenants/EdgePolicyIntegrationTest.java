@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentvoicebox.platform.edge.EdgeAuthz;
 import dev.agentvoicebox.platform.edge.EdgeDecision;
+import dev.agentvoicebox.platform.http.Json;
 import dev.agentvoicebox.platform.policy.SessionDecision;
 import dev.agentvoicebox.platform.policy.SessionPolicy;
 import dev.agentvoicebox.platform.testing.OpaServer;

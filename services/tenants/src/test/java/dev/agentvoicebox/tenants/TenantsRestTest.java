@@ -13,6 +13,7 @@ import dev.agentvoicebox.platform.auth.KeyClaims;
 import dev.agentvoicebox.platform.auth.KeyVerifier;
 import dev.agentvoicebox.platform.auth.Revocations;
 import dev.agentvoicebox.platform.edge.EdgeAuthz;
+import dev.agentvoicebox.platform.http.Json;
 import dev.agentvoicebox.platform.testing.RedisServer;
 import dev.agentvoicebox.platform.testing.Teardown;
 import java.io.ByteArrayInputStream;
@@ -154,6 +155,16 @@ class TenantsRestTest {
 
         var json = call("POST", "/v1/tenants", "[1,2", PLATFORM);
         assertEquals("invalid_json", json.json().at("/error/code").asText());
+        // One reader would take the first "tier", another the last: such a body is refused, not merged.
+        var duplicate = call(
+                "POST",
+                "/v1/tenants",
+                "{\"id\": \"t1\", \"name\": \"x\", \"tier\": \"free\", \"tier\": \"enterprise\"}",
+                PLATFORM);
+        assertEquals(400, duplicate.status());
+        assertEquals("invalid_json", duplicate.json().at("/error/code").asText());
+        var trailing = call("POST", "/v1/tenants", "{\"id\": \"t1\", \"name\": \"x\"} {}", PLATFORM);
+        assertEquals("invalid_json", trailing.json().at("/error/code").asText());
 
         var page = call("GET", "/v1/tenants?limit=0", null, PLATFORM);
         assertEquals("limit", page.json().at("/error/param").asText());

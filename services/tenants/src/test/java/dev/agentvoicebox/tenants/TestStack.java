@@ -2,6 +2,7 @@ package dev.agentvoicebox.tenants;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentvoicebox.platform.edge.EdgeAuthz;
+import dev.agentvoicebox.platform.http.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;

@@ -1,7 +1,6 @@
 package dev.agentvoicebox.gateway.access;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.agentvoicebox.gateway.Json;
 import dev.agentvoicebox.platform.auth.InvalidKeyException;
 import dev.agentvoicebox.platform.auth.KeyClaims;
 import dev.agentvoicebox.platform.auth.KeyVerifier;
@@ -9,6 +8,7 @@ import dev.agentvoicebox.platform.auth.Revocations;
 import dev.agentvoicebox.platform.edge.EdgeAuthz;
 import dev.agentvoicebox.platform.edge.EdgeDecision;
 import dev.agentvoicebox.platform.edge.EdgeIdentity;
+import dev.agentvoicebox.platform.http.Json;
 import dev.agentvoicebox.platform.limits.RateLimiter;
 import dev.agentvoicebox.platform.policy.SessionPolicy;
 import io.helidon.http.Headers;

@@ -1,8 +1,8 @@
 package dev.agentvoicebox.gateway.access;
 
-import dev.agentvoicebox.gateway.rest.HttpErrors;
 import dev.agentvoicebox.platform.edge.EdgeDecision;
 import dev.agentvoicebox.platform.edge.EdgeIdentity;
+import dev.agentvoicebox.platform.http.ApiError;
 import dev.agentvoicebox.platform.limits.LimitOutcome;
 import dev.agentvoicebox.platform.limits.Limits;
 import dev.agentvoicebox.platform.policy.PolicyUnavailableException;
@@ -67,13 +67,14 @@ public final class HandshakeAuthFilter implements Filter {
         }
         if (liveSessions.getAsInt() >= maxSessions) {
             response.header(HeaderNames.RETRY_AFTER, "5");
-            HttpErrors.send(
-                    response,
-                    Status.SERVICE_UNAVAILABLE_503,
-                    "server_error",
-                    "server_overloaded",
-                    "This gateway instance holds its maximum of " + maxSessions + " live sessions. Retry shortly.",
-                    null);
+            new ApiError(
+                            Status.SERVICE_UNAVAILABLE_503,
+                            "server_error",
+                            "server_overloaded",
+                            "This gateway instance holds its maximum of " + maxSessions
+                                    + " live sessions. Retry shortly.",
+                            null)
+                    .send(response);
             return;
         }
         EdgeIdentity identity = decision.identity();
@@ -85,24 +86,25 @@ public final class HandshakeAuthFilter implements Filter {
             sessions = access.limiter().acquireSession(identity.tenant(), limits, lease, LEASE);
         } catch (PolicyUnavailableException | RuntimeException e) {
             LOG.log(Level.WARNING, "refusing a new session: limits unavailable: " + e.getMessage());
-            HttpErrors.send(
-                    response,
-                    Status.SERVICE_UNAVAILABLE_503,
-                    "server_error",
-                    "service_unavailable",
-                    "New sessions are refused for now: the session limits cannot be checked. Live sessions go on.",
-                    null);
+            new ApiError(
+                            Status.SERVICE_UNAVAILABLE_503,
+                            "server_error",
+                            "service_unavailable",
+                            "New sessions are refused for now: the session limits cannot be checked. Live sessions go on.",
+                            null)
+                    .send(response);
             return;
         }
         if (!sessions.allowed()) {
             response.header(HeaderNames.RETRY_AFTER, Long.toString(Math.max(1, sessions.retryAfterSeconds())));
-            HttpErrors.send(
-                    response,
-                    Status.TOO_MANY_REQUESTS_429,
-                    "rate_limit_error",
-                    "concurrent_sessions_exceeded",
-                    "This tenant already has " + sessions.limit() + " live sessions, its limit. Close one and retry.",
-                    null);
+            new ApiError(
+                            Status.TOO_MANY_REQUESTS_429,
+                            "rate_limit_error",
+                            "concurrent_sessions_exceeded",
+                            "This tenant already has " + sessions.limit()
+                                    + " live sessions, its limit. Close one and retry.",
+                            null)
+                    .send(response);
             return;
         }
         access.admit(lease, decision);

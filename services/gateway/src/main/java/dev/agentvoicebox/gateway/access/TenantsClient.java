@@ -1,7 +1,7 @@
 package dev.agentvoicebox.gateway.access;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.agentvoicebox.gateway.Json;
+import dev.agentvoicebox.platform.http.Json;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -3,7 +3,9 @@ package dev.agentvoicebox.gateway.audio;
 /**
  * ITU-T G.711 companding: μ-law ({@code audio/pcmu}) and A-law ({@code audio/pcma}) to and from
  * 16-bit linear PCM, as in the ITU reference and Sun's widely used g711.c. Decoding goes through
- * tables built once from the formulas; encoding follows the segment search of the reference.
+ * tables built once from the formulas; encoding follows the segment search of the reference. Java
+ * Sound's ULAW/ALAW codecs give the same samples but, going through {@code AudioSystem} per chunk,
+ * are 12-36x slower on one second and 150x or more on a 20 ms frame ({@code AudioCodecBench}).
  */
 public final class G711 {
     private static final int ULAW_BIAS = 0x84;

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentvoicebox.gateway.Fields;
 import dev.agentvoicebox.gateway.Ids;
-import dev.agentvoicebox.gateway.Json;
 import dev.agentvoicebox.gateway.RealtimeError;
+import dev.agentvoicebox.platform.http.Json;
 import java.util.Set;
 
 /** Validates client-supplied conversation items and puts them in the server's canonical shape. */

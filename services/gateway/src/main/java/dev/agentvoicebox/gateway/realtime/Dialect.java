@@ -3,7 +3,7 @@ package dev.agentvoicebox.gateway.realtime;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.agentvoicebox.gateway.Json;
+import dev.agentvoicebox.platform.http.Json;
 import java.util.Map;
 
 /**

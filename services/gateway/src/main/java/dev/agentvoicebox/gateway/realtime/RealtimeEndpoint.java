@@ -2,11 +2,11 @@ package dev.agentvoicebox.gateway.realtime;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentvoicebox.gateway.Gateway;
-import dev.agentvoicebox.gateway.Json;
 import dev.agentvoicebox.gateway.access.Caller;
 import dev.agentvoicebox.gateway.access.Credentials;
 import dev.agentvoicebox.gateway.access.HandshakeAuthFilter;
 import dev.agentvoicebox.platform.Telemetry;
+import dev.agentvoicebox.platform.http.Json;
 import io.helidon.common.buffers.BufferData;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Headers;

@@ -1,6 +1,6 @@
 package dev.agentvoicebox.gateway.realtime;
 
-import dev.agentvoicebox.gateway.rest.HttpErrors;
+import dev.agentvoicebox.platform.http.ApiError;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -18,12 +18,12 @@ public final class RealtimeHandshakeService implements HttpService {
     }
 
     private void notAnUpgrade(ServerRequest request, ServerResponse response) {
-        HttpErrors.send(
-                response,
-                Status.create(426, "Upgrade Required"),
-                "invalid_request_error",
-                "upgrade_required",
-                "This endpoint speaks WebSocket: send an Upgrade request.",
-                null);
+        new ApiError(
+                        Status.create(426, "Upgrade Required"),
+                        "invalid_request_error",
+                        "upgrade_required",
+                        "This endpoint speaks WebSocket: send an Upgrade request.",
+                        null)
+                .send(response);
     }
 }

@@ -2,15 +2,16 @@ package dev.agentvoicebox.gateway.realtime;
 
 import dev.agentvoicebox.platform.RedisConnections;
 import dev.agentvoicebox.platform.StreamGroup;
+import dev.agentvoicebox.platform.StreamReadRetry;
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Streams;
+import io.github.resilience4j.retry.Retry;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
 import java.util.List;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -42,26 +43,24 @@ public final class ResultReader implements AutoCloseable {
     private void readLoop() {
         RedisCommands<String, String> commands = connection.sync();
         XReadArgs block = XReadArgs.Builder.block(Duration.ofSeconds(1)).count(256);
+        Retry retry = StreamReadRetry.of("reading " + group.stream(), () -> running, LOG);
         while (running) {
+            List<StreamMessage<String, String>> messages;
             try {
-                List<StreamMessage<String, String>> messages = group.read(commands, block);
-                if (messages == null || messages.isEmpty()) {
-                    continue;
-                }
-                String[] ids = new String[messages.size()];
-                for (int i = 0; i < messages.size(); i++) {
-                    StreamMessage<String, String> message = messages.get(i);
-                    ids[i] = message.getId();
-                    dispatch(message);
-                }
-                commands.xack(group.stream(), group.group(), ids);
+                messages = retry.executeSupplier(() -> group.read(commands, block));
             } catch (RuntimeException e) {
-                if (!running) {
-                    break;
-                }
-                LOG.log(Level.WARNING, "reading " + group.stream() + " failed, retrying: " + e.getMessage());
-                sleepQuietly();
+                return; // closing (or interrupted): the retry keeps trying while running
             }
+            if (messages == null || messages.isEmpty()) {
+                continue;
+            }
+            String[] ids = new String[messages.size()];
+            for (int i = 0; i < messages.size(); i++) {
+                StreamMessage<String, String> message = messages.get(i);
+                ids[i] = message.getId();
+                dispatch(message);
+            }
+            retry.executeRunnable(() -> commands.xack(group.stream(), group.group(), ids));
         }
     }
 
@@ -75,14 +74,6 @@ public final class ResultReader implements AutoCloseable {
             return;
         }
         registry.find(envelope.sessionId()).ifPresent(session -> session.onResult(envelope));
-    }
-
-    private static void sleepQuietly() {
-        try {
-            Thread.sleep(500);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     @Override

@@ -3,8 +3,8 @@ package dev.agentvoicebox.gateway.response;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.agentvoicebox.gateway.Json;
 import dev.agentvoicebox.gateway.conversation.Items;
+import dev.agentvoicebox.platform.http.Json;
 import java.util.List;
 
 /**

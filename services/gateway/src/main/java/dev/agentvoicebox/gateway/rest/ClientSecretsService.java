@@ -6,12 +6,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentvoicebox.gateway.Fields;
 import dev.agentvoicebox.gateway.Gateway;
 import dev.agentvoicebox.gateway.Ids;
-import dev.agentvoicebox.gateway.Json;
 import dev.agentvoicebox.gateway.RealtimeError;
 import dev.agentvoicebox.gateway.access.TenantsClient;
 import dev.agentvoicebox.gateway.realtime.Dialect;
 import dev.agentvoicebox.gateway.realtime.SessionConfig;
 import dev.agentvoicebox.platform.edge.EdgeIdentity;
+import dev.agentvoicebox.platform.http.ApiError;
+import dev.agentvoicebox.platform.http.Http;
+import dev.agentvoicebox.platform.http.Json;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
@@ -19,7 +21,6 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.util.Optional;
 import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -42,13 +43,14 @@ public final class ClientSecretsService implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.post("/client_secrets", this::createGa).post("/sessions", this::createBeta);
+        rules.post("/client_secrets", Http.handler(this::createGa)).post("/sessions", Http.handler(this::createBeta));
     }
 
-    private void createGa(ServerRequest request, ServerResponse response) {
+    private void createGa(ServerRequest request, ServerResponse response, EdgeIdentity caller) {
         issue(
                 request,
                 response,
+                caller,
                 body -> {
                     Fields.onlyKnown(body, "", Set.of("expires_after", "session"));
                     ObjectNode requested =
@@ -64,10 +66,11 @@ public final class ClientSecretsService implements HttpService {
                 });
     }
 
-    private void createBeta(ServerRequest request, ServerResponse response) {
+    private void createBeta(ServerRequest request, ServerResponse response, EdgeIdentity caller) {
         issue(
                 request,
                 response,
+                caller,
                 body -> new Request(Dialect.BETA.sessionConfig(body), BETA_TTL_SECONDS),
                 (session, secret) -> {
                     ObjectNode result = Dialect.BETA.session(session.toJson());
@@ -88,30 +91,26 @@ public final class ClientSecretsService implements HttpService {
     private void issue(
             ServerRequest request,
             ServerResponse response,
+            EdgeIdentity caller,
             Function<ObjectNode, Request> read,
             BiFunction<SessionConfig, JsonNode, ObjectNode> answer) {
-        Optional<EdgeIdentity> caller = HttpErrors.identity(request, response);
-        Optional<ObjectNode> body = caller.isEmpty() ? Optional.empty() : HttpErrors.body(request, response);
-        if (body.isEmpty()) {
-            return;
-        }
+        ObjectNode body = Http.body(request);
         try {
-            Request asked = read.apply(body.get());
+            Request asked = read.apply(body);
             SessionConfig session = validated(asked.session());
             String authorization =
                     request.headers().first(HeaderNames.AUTHORIZATION).orElse("");
             TenantsClient.Answer minted = gateway.tenants()
-                    .mintClientSecret(authorization, caller.get().tenant(), asked.ttlSeconds(), asked.session());
+                    .mintClientSecret(authorization, caller.tenant(), asked.ttlSeconds(), asked.session());
             if (minted.status() != 200) {
                 relay(response, minted);
                 return;
             }
-            HttpErrors.json(response, Status.OK_200, answer.apply(session, Json.parse(minted.body())));
+            Http.json(response, Status.OK_200, answer.apply(session, Json.parse(minted.body())));
         } catch (RealtimeError e) {
-            HttpErrors.send(response, e);
+            throw new ApiError(Status.BAD_REQUEST_400, e.type(), e.code(), e.getMessage(), e.param());
         } catch (JsonProcessingException e) {
-            HttpErrors.send(
-                    response,
+            throw new ApiError(
                     Status.BAD_GATEWAY_502,
                     "server_error",
                     "bad_gateway",

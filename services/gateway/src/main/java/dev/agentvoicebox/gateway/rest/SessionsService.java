@@ -4,9 +4,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentvoicebox.gateway.Gateway;
-import dev.agentvoicebox.gateway.Json;
 import dev.agentvoicebox.platform.StreamPublisher;
 import dev.agentvoicebox.platform.edge.EdgeIdentity;
+import dev.agentvoicebox.platform.http.ApiError;
+import dev.agentvoicebox.platform.http.Http;
+import dev.agentvoicebox.platform.http.Json;
 import dev.agentvoicebox.protocol.Envelope;
 import dev.agentvoicebox.protocol.Kinds;
 import dev.agentvoicebox.protocol.Streams;
@@ -16,7 +18,6 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The caller's live sessions on every gateway instance: list, inspect (with its items), and cancel;
@@ -34,35 +35,30 @@ public final class SessionsService implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/sessions", this::list).get("/sessions/{id}", this::inspect).delete("/sessions/{id}", this::cancel);
+        rules.get("/sessions", Http.handler(this::list))
+                .get("/sessions/{id}", Http.handler(this::inspect))
+                .delete("/sessions/{id}", Http.handler(this::cancel));
     }
 
-    private void list(ServerRequest request, ServerResponse response) {
-        Optional<EdgeIdentity> caller = HttpErrors.identity(request, response);
-        if (caller.isEmpty()) {
-            return;
-        }
+    private void list(ServerRequest request, ServerResponse response, EdgeIdentity caller) {
         ObjectNode body = Json.object().put("object", "list");
         ArrayNode data = body.putArray("data");
-        for (Map<String, String> session : gateway.store().list(caller.get().tenant())) {
-            if (caller.get().projectScope().isPresent()
-                    && !caller.get().projectScope().get().equals(session.get("project_id"))) {
+        for (Map<String, String> session : gateway.store().list(caller.tenant())) {
+            if (caller.projectScope().isPresent()
+                    && !caller.projectScope().get().equals(session.get("project_id"))) {
                 continue;
             }
             data.add(summary(session));
         }
-        HttpErrors.json(response, Status.OK_200, body);
+        Http.json(response, Status.OK_200, body);
     }
 
-    private void inspect(ServerRequest request, ServerResponse response) {
-        Optional<Map<String, String>> session = owned(request, response);
-        if (session.isEmpty()) {
-            return;
-        }
-        String id = session.get().get("id");
-        ObjectNode body = summary(session.get());
+    private void inspect(ServerRequest request, ServerResponse response, EdgeIdentity caller) {
+        Map<String, String> session = owned(request, caller);
+        String id = session.get("id");
+        ObjectNode body = summary(session);
         try {
-            body.set("session", Json.parse(session.get().getOrDefault("config", "{}")));
+            body.set("session", Json.parse(session.getOrDefault("config", "{}")));
             ArrayNode items = body.putArray("items");
             Map<String, String> stored = gateway.store().items(id);
             for (String itemId : gateway.store().itemOrder(id)) {
@@ -74,15 +70,11 @@ public final class SessionsService implements HttpService {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("stored session " + id + " is not JSON", e);
         }
-        HttpErrors.json(response, Status.OK_200, body);
+        Http.json(response, Status.OK_200, body);
     }
 
-    private void cancel(ServerRequest request, ServerResponse response) {
-        Optional<Map<String, String>> session = owned(request, response);
-        if (session.isEmpty()) {
-            return;
-        }
-        Map<String, String> s = session.get();
+    private void cancel(ServerRequest request, ServerResponse response, EdgeIdentity caller) {
+        Map<String, String> s = owned(request, caller);
         publisher.publish(
                 Streams.gatewayStream(s.get("gateway")),
                 new Envelope(
@@ -101,33 +93,24 @@ public final class SessionsService implements HttpService {
                         Json.write(Json.object().put("reason", "cancelled through the sessions API"))));
         ObjectNode body = summary(s);
         body.put("status", "cancelling");
-        HttpErrors.json(response, Status.ACCEPTED_202, body);
+        Http.json(response, Status.ACCEPTED_202, body);
     }
 
     /** The session if it exists and is the caller's tenant's; a 404 otherwise, so ids do not leak. */
-    private Optional<Map<String, String>> owned(ServerRequest request, ServerResponse response) {
-        Optional<EdgeIdentity> caller = HttpErrors.identity(request, response);
-        if (caller.isEmpty()) {
-            return Optional.empty();
-        }
+    private Map<String, String> owned(ServerRequest request, EdgeIdentity caller) {
         String id = request.path().pathParameters().get("id");
-        Optional<Map<String, String>> session = gateway.store()
+        return gateway.store()
                 .find(id)
-                .filter(s -> caller.get().tenant().equals(s.get("tenant_id")))
-                .filter(s -> caller.get()
-                        .projectScope()
+                .filter(s -> caller.tenant().equals(s.get("tenant_id")))
+                .filter(s -> caller.projectScope()
                         .map(p -> p.equals(s.get("project_id")))
-                        .orElse(true));
-        if (session.isEmpty()) {
-            HttpErrors.send(
-                    response,
-                    Status.NOT_FOUND_404,
-                    "invalid_request_error",
-                    "session_not_found",
-                    "No live session with id '" + id + "'.",
-                    "id");
-        }
-        return session;
+                        .orElse(true))
+                .orElseThrow(() -> new ApiError(
+                        Status.NOT_FOUND_404,
+                        ApiError.INVALID_REQUEST,
+                        "session_not_found",
+                        "No live session with id '" + id + "'.",
+                        "id"));
     }
 
     private static ObjectNode summary(Map<String, String> session) {

@@ -8,12 +8,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
 
-/** What the benchmarks share: settings, the loopback guard, command-line options, latency lines, pid files. */
+/** What the benchmarks share: settings, the loopback guard, option ranges, latency lines, pid files. */
 final class BenchSupport {
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -67,72 +67,12 @@ final class BenchSupport {
         }
     }
 
-    /**
-     * {@code --name value} or {@code --name=value} options; a wrong one prints the usage and exits 2,
-     * {@code -h} prints it and exits 0.
-     */
-    static final class Arguments {
-        private final String who;
-        private final String usage;
-        private final Map<String, String> values = new LinkedHashMap<>();
-
-        Arguments(String who, String usage, String[] args) {
-            this.who = who;
-            this.usage = usage;
-            for (int i = 0; i < args.length; i++) {
-                String arg = args[i];
-                if (arg.equals("-h") || arg.equals("--help")) {
-                    usage(null);
-                }
-                if (!arg.startsWith("--")) {
-                    usage("unexpected argument '" + arg + "'");
-                }
-                int eq = arg.indexOf('=');
-                if (eq > 0) {
-                    values.put(arg.substring(2, eq), arg.substring(eq + 1));
-                } else if (i + 1 < args.length) {
-                    values.put(arg.substring(2), args[++i]);
-                } else {
-                    usage("no value for " + arg);
-                }
-            }
+    /** A bounded option: out of range is a usage error (exit status 2), as a malformed value is. */
+    static int within(CommandSpec spec, String option, int value, int min, int max) {
+        if (value < min || value > max) {
+            throw new ParameterException(
+                    spec.commandLine(), option + " must be within " + min + ".." + max + ", not " + value);
         }
-
-        int take(String name, int fallback, int min, int max) {
-            String raw = values.remove(name);
-            if (raw == null) {
-                return fallback;
-            }
-            try {
-                int value = Integer.parseInt(raw.trim());
-                if (value < min || value > max) {
-                    usage("--" + name + " must be within " + min + ".." + max);
-                }
-                return value;
-            } catch (NumberFormatException e) {
-                usage("--" + name + " is not a number: " + raw);
-                return fallback;
-            }
-        }
-
-        String take(String name, String fallback) {
-            String raw = values.remove(name);
-            return raw == null || raw.isBlank() ? fallback : raw;
-        }
-
-        /** Called once every option is taken: what is left was misspelt. */
-        void requireAllTaken() {
-            if (!values.isEmpty()) {
-                usage("unknown option(s) " + values.keySet());
-            }
-        }
-
-        private void usage(String problem) {
-            if (problem != null) {
-                System.err.println(who + ": " + problem);
-            }
-            System.err.println("usage: " + usage);
-            System.exit(problem == null ? 0 : 2);
-        }
+        return value;
     }
 }

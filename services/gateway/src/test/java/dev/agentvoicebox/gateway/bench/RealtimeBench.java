@@ -4,11 +4,11 @@ import static dev.agentvoicebox.gateway.bench.BenchSupport.JSON;
 import static dev.agentvoicebox.gateway.bench.BenchSupport.env;
 import static dev.agentvoicebox.gateway.bench.BenchSupport.print;
 import static dev.agentvoicebox.gateway.bench.BenchSupport.readPid;
+import static dev.agentvoicebox.gateway.bench.BenchSupport.within;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentvoicebox.gateway.bench.BenchSocket.Event;
 import dev.agentvoicebox.gateway.bench.BenchSocket.Gateway;
-import dev.agentvoicebox.gateway.bench.BenchSupport.Arguments;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -25,6 +26,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * Load driver for the Realtime gateway ({@code make bench}): N concurrent text sessions over
@@ -60,22 +66,47 @@ public final class RealtimeBench {
     private final AtomicInteger completedSessions = new AtomicInteger();
 
     record Options(
-            int sessions, int turns, int roundTrips, int deadlineSeconds, int connectConcurrency, int settleMillis) {
-        static Options parse(String[] args) {
-            Arguments values = new Arguments(
-                    "bench",
-                    "RealtimeBench [--sessions 200] [--turns 3] [--round-trips 5]"
-                            + " [--deadline-s 180] [--connect-concurrency 50] [--settle-ms 2000]",
-                    args);
+            int sessions, int turns, int roundTrips, int deadlineSeconds, int connectConcurrency, int settleMillis) {}
+
+    @Command(
+            name = "RealtimeBench",
+            mixinStandardHelpOptions = true,
+            description =
+                    "N concurrent text sessions against the local gateway; p50/p99 latencies and RSS per session.")
+    static final class Cli implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--sessions", defaultValue = "200", description = "concurrent sessions, 1..5000")
+        int sessions;
+
+        @Option(names = "--turns", defaultValue = "3", description = "text turns per session, 0..100")
+        int turns;
+
+        @Option(names = "--round-trips", defaultValue = "5", description = "event round trips per session, 0..1000")
+        int roundTrips;
+
+        @Option(names = "--deadline-s", defaultValue = "180", description = "hard deadline in seconds, 5..1800")
+        int deadlineSeconds;
+
+        @Option(names = "--connect-concurrency", defaultValue = "50", description = "handshakes at once, 1..5000")
+        int connectConcurrency;
+
+        @Option(names = "--settle-ms", defaultValue = "2000", description = "wait before each RSS reading, 0..60000")
+        int settleMillis;
+
+        @Override
+        public Integer call() throws Exception {
             Options options = new Options(
-                    values.take("sessions", 200, 1, 5000),
-                    values.take("turns", 3, 0, 100),
-                    values.take("round-trips", 5, 0, 1000),
-                    values.take("deadline-s", 180, 5, 1800),
-                    values.take("connect-concurrency", 50, 1, 5000),
-                    values.take("settle-ms", 2000, 0, 60000));
-            values.requireAllTaken();
-            return options;
+                    within(spec, "--sessions", sessions, 1, 5000),
+                    within(spec, "--turns", turns, 0, 100),
+                    within(spec, "--round-trips", roundTrips, 0, 1000),
+                    within(spec, "--deadline-s", deadlineSeconds, 5, 1800),
+                    within(spec, "--connect-concurrency", connectConcurrency, 1, 5000),
+                    within(spec, "--settle-ms", settleMillis, 0, 60000));
+            Gateway gateway = Gateway.fromEnv("bench");
+            Path pidFile = Path.of(env("AVB_GATEWAY_PID_FILE", ".avb/run/gateway.pid"));
+            return new RealtimeBench(options, gateway).run(pidFile);
         }
     }
 
@@ -89,12 +120,8 @@ public final class RealtimeBench {
                 .build();
     }
 
-    public static void main(String[] args) throws Exception {
-        Options options = Options.parse(args);
-        Gateway gateway = Gateway.fromEnv("bench");
-        Path pidFile = Path.of(env("AVB_GATEWAY_PID_FILE", ".avb/run/gateway.pid"));
-        int status = new RealtimeBench(options, gateway).run(pidFile);
-        System.exit(status);
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Cli()).execute(args));
     }
 
     int run(Path pidFile) throws Exception {

@@ -4,13 +4,13 @@ import static dev.agentvoicebox.gateway.bench.BenchSupport.JSON;
 import static dev.agentvoicebox.gateway.bench.BenchSupport.env;
 import static dev.agentvoicebox.gateway.bench.BenchSupport.print;
 import static dev.agentvoicebox.gateway.bench.BenchSupport.readPid;
+import static dev.agentvoicebox.gateway.bench.BenchSupport.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentvoicebox.gateway.audio.Fixtures;
 import dev.agentvoicebox.gateway.bench.BenchSocket.Event;
 import dev.agentvoicebox.gateway.bench.BenchSocket.Gateway;
-import dev.agentvoicebox.gateway.bench.BenchSupport.Arguments;
 import dev.agentvoicebox.platform.audio.Resampler;
 import java.io.IOException;
 import java.net.http.HttpClient;
@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -36,6 +37,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * Load driver for spoken turns ({@code make bench}): M concurrent Realtime sessions with server_vad
@@ -96,27 +102,61 @@ public final class VoiceBench {
             int pauseMillis,
             int staggerMillis,
             String question,
-            String voice) {
-        static Options parse(String[] args) {
-            Arguments values = new Arguments(
-                    "voice bench",
-                    "VoiceBench [--sessions 8] [--turns 3] [--deadline-s 180]"
-                            + " [--silence-ms 500] [--pause-ms 1000] [--stagger-ms 300]"
-                            + " [--question 'hello world what is the weather today'] [--voice alloy]",
-                    args);
-            String question = values.take("question", "hello world what is the weather today");
-            String voice = values.take("voice", "alloy");
+            String voice) {}
+
+    @Command(
+            name = "VoiceBench",
+            mixinStandardHelpOptions = true,
+            description = "M concurrent spoken sessions against the local stack; latency after speech stops, CPU.")
+    static final class Cli implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--sessions", defaultValue = "8", description = "concurrent sessions, 1..64")
+        int sessions;
+
+        @Option(names = "--turns", defaultValue = "3", description = "spoken turns per session, 1..20")
+        int turns;
+
+        @Option(names = "--deadline-s", defaultValue = "180", description = "hard deadline in seconds, 10..1800")
+        int deadlineSeconds;
+
+        @Option(
+                names = "--silence-ms",
+                defaultValue = "500",
+                description = "silence after the question (server_vad silence_duration_ms), 200..3000")
+        int silenceMillis;
+
+        @Option(names = "--pause-ms", defaultValue = "1000", description = "pause between turns, 0..10000")
+        int pauseMillis;
+
+        @Option(names = "--stagger-ms", defaultValue = "300", description = "delay between session starts, 0..5000")
+        int staggerMillis;
+
+        @Option(
+                names = "--question",
+                defaultValue = "hello world what is the weather today",
+                description = "what flite speaks")
+        String question;
+
+        @Option(names = "--voice", defaultValue = "alloy", description = "the answer's voice")
+        String voice;
+
+        @Override
+        public Integer call() throws Exception {
             Options options = new Options(
-                    values.take("sessions", 8, 1, 64),
-                    values.take("turns", 3, 1, 20),
-                    values.take("deadline-s", 180, 10, 1800),
-                    values.take("silence-ms", 500, 200, 3000),
-                    values.take("pause-ms", 1000, 0, 10000),
-                    values.take("stagger-ms", 300, 0, 5000),
+                    within(spec, "--sessions", sessions, 1, 64),
+                    within(spec, "--turns", turns, 1, 20),
+                    within(spec, "--deadline-s", deadlineSeconds, 10, 1800),
+                    within(spec, "--silence-ms", silenceMillis, 200, 3000),
+                    within(spec, "--pause-ms", pauseMillis, 0, 10000),
+                    within(spec, "--stagger-ms", staggerMillis, 0, 5000),
                     question,
                     voice);
-            values.requireAllTaken();
-            return options;
+            Gateway gateway = Gateway.fromEnv("voice bench");
+            Path runDir = Path.of(env("AVB_RUN_DIR", ".avb/run"));
+            short[] spoken = Resampler.convert(Fixtures.speech(options.question()), 16_000, RATE);
+            return new VoiceBench(options, gateway, spoken).run(runDir);
         }
     }
 
@@ -131,13 +171,8 @@ public final class VoiceBench {
                 .build();
     }
 
-    public static void main(String[] args) throws Exception {
-        Options options = Options.parse(args);
-        Gateway gateway = Gateway.fromEnv("voice bench");
-        Path runDir = Path.of(env("AVB_RUN_DIR", ".avb/run"));
-        short[] question = Resampler.convert(Fixtures.speech(options.question()), 16_000, RATE);
-        int status = new VoiceBench(options, gateway, question).run(runDir);
-        System.exit(status);
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Cli()).execute(args));
     }
 
     int run(Path runDir) throws Exception {

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.agentvoicebox.gateway.Json;
+import dev.agentvoicebox.platform.http.Json;
 import java.util.Base64;
 import org.junit.jupiter.api.Test;
 

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.agentvoicebox.gateway.Json;
+import dev.agentvoicebox.platform.http.Json;
 import org.junit.jupiter.api.Test;
 
 class DialectTest {

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.agentvoicebox.gateway.Json;
 import dev.agentvoicebox.gateway.RealtimeError;
+import dev.agentvoicebox.platform.http.Json;
 import org.junit.jupiter.api.Test;
 
 class SessionConfigTest {

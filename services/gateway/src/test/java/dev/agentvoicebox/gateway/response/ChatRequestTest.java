@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.agentvoicebox.gateway.Json;
 import dev.agentvoicebox.gateway.conversation.Items;
+import dev.agentvoicebox.platform.http.Json;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

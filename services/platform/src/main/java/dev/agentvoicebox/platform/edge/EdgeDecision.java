@@ -1,5 +1,8 @@
 package dev.agentvoicebox.platform.edge;
 
+import dev.agentvoicebox.platform.http.ApiError;
+import dev.agentvoicebox.platform.http.Json;
+import io.helidon.http.Status;
 import java.util.List;
 import java.util.Map;
 
@@ -28,8 +31,7 @@ public record EdgeDecision(
         return new EdgeDecision(
                 false,
                 status,
-                "{\"error\":{\"message\":\"" + message.replace("\"", "'") + "\",\"type\":\"" + type
-                        + "\",\"param\":null,\"code\":\"" + code + "\"}}",
+                Json.write(new ApiError(Status.create(status), type, code, message, null).body()),
                 Map.of(),
                 List.of(),
                 status == 401 ? Map.of("www-authenticate", "Bearer") : Map.of());

@@ -1,4 +1,4 @@
-package dev.agentvoicebox.tenants;
+package dev.agentvoicebox.platform.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,23 +12,27 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.util.List;
 
-/** What every handler needs: the edge identity, the JSON body, list pages, JSON answers. */
-final class Http {
+/** What every JSON REST handler needs: the edge identity, the JSON body, list pages, JSON answers. */
+public final class Http {
     private Http() {}
 
     @FunctionalInterface
-    interface JsonHandler {
+    public interface JsonHandler {
         void handle(ServerRequest request, ServerResponse response, EdgeIdentity caller);
     }
 
-    /** A handler that answers {@link ApiError}s as JSON and refuses a request the edge filter did not pass. */
-    static Handler handler(JsonHandler handler) {
+    /**
+     * A handler that answers {@link ApiError}s as JSON and refuses a request the edge filter did not
+     * pass (only when a route was left out of the filter by mistake: the filter refuses
+     * unauthenticated requests itself).
+     */
+    public static Handler handler(JsonHandler handler) {
         return (request, response) -> {
             try {
                 EdgeIdentity caller = EdgeIdentity.of(request)
                         .orElseThrow(() -> new ApiError(
                                 Status.UNAUTHORIZED_401,
-                                "invalid_request_error",
+                                ApiError.INVALID_REQUEST,
                                 "missing_identity",
                                 "The request was not authorized.",
                                 null));
@@ -39,7 +43,8 @@ final class Http {
         };
     }
 
-    static ObjectNode body(ServerRequest request) {
+    /** The request body as a JSON object; an empty one when there is none. */
+    public static ObjectNode body(ServerRequest request) {
         String text = request.content().hasEntity() ? request.content().as(String.class) : "";
         if (text.isBlank()) {
             return Json.object();
@@ -53,13 +58,13 @@ final class Http {
         }
         throw new ApiError(
                 Status.BAD_REQUEST_400,
-                "invalid_request_error",
+                ApiError.INVALID_REQUEST,
                 "invalid_json",
                 "The request body must be a JSON object.",
                 null);
     }
 
-    static int limit(ServerRequest request) {
+    public static int limit(ServerRequest request) {
         String raw = request.query().first("limit").orElse("20");
         try {
             int n = Integer.parseInt(raw);
@@ -72,12 +77,12 @@ final class Http {
         throw ApiError.invalid("limit", "'limit' must be an integer from 1 to 100.");
     }
 
-    static String after(ServerRequest request) {
+    public static String after(ServerRequest request) {
         return request.query().first("after").filter(s -> !s.isEmpty()).orElse(null);
     }
 
     /** The OpenAI list shape: {@code {object: "list", data, first_id, last_id, has_more}}. */
-    static ObjectNode list(List<ObjectNode> items, boolean hasMore) {
+    public static ObjectNode list(List<ObjectNode> items, boolean hasMore) {
         ObjectNode list = Json.object();
         list.put("object", "list");
         ArrayNode data = list.putArray("data");
@@ -89,7 +94,7 @@ final class Http {
         return list;
     }
 
-    static void json(ServerResponse response, Status status, JsonNode body) {
+    public static void json(ServerResponse response, Status status, JsonNode body) {
         response.status(status);
         response.header(HeaderValues.CONTENT_TYPE_JSON);
         response.send(Json.write(body));
