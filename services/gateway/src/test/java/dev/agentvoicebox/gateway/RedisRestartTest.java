@@ -30,6 +30,9 @@ import org.junit.jupiter.api.Test;
  */
 class RedisRestartTest {
     private static final Duration RECOVERY = Duration.ofSeconds(10);
+    /** Answered in text, so the test's llm worker alone completes it (sessions speak by default). */
+    private static final String TEXT_RESPONSE =
+            "{\"type\":\"response.create\",\"response\":{\"output_modalities\":[\"text\"]}}";
     /** How long a first session may wait for the stack (OPA's first bundle) on a busy machine. */
     private static final Duration STACK_READY = Duration.ofSeconds(30);
 
@@ -109,14 +112,14 @@ class RedisRestartTest {
     }
 
     private static ObjectNode respond(RealtimeClient client) {
-        client.send("{\"type\":\"response.create\"}");
+        client.send(TEXT_RESPONSE);
         return client.await("response.done");
     }
 
     /** The first response.done once the limits can be checked again, which must be within 10 s. */
     private static ObjectNode respondOnceAvailable(RealtimeClient client, long sinceNanos) throws InterruptedException {
         while (System.nanoTime() - sinceNanos < RECOVERY.toNanos()) {
-            client.send("{\"type\":\"response.create\"}");
+            client.send(TEXT_RESPONSE);
             while (true) {
                 ObjectNode event = client.next();
                 String type = event.path("type").asText();
