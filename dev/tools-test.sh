@@ -36,7 +36,7 @@ BASE="$SANDBOX/base"     # basic utilities, symlinked
 STUBS="$SANDBOX/stubs"   # the stand-ins, and the commands apt-get "installs"
 mkdir -p "$BASE" "$STUBS" "$SANDBOX/jdk/bin" "$SANDBOX/debian"
 
-for util in bash awk sed grep sort head tail paste cut sha256sum cat tar gzip mktemp cp mv rm mkdir \
+for util in bash awk sed grep sort head tail paste cut sha256sum cat tar gzip mktemp cp mv rm mkdir find xargs \
             chmod dirname tr wc touch; do
   ln -s "$(command -v "$util")" "$BASE/$util"
 done
