@@ -50,10 +50,25 @@ function startLlm() {
   });
 }
 
+/** A killed process whose parent has not reaped it yet is a zombie: dead, though signal 0 still reaches it. */
+function isGone(pid) {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return true;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return true;
+  }
+}
+
 async function waitGone(pid, ms) {
   const end = Date.now() + ms;
   while (Date.now() < end) {
-    try { process.kill(pid, 0); } catch { return true; }
+    if (isGone(pid)) return true;
     await new Promise((r) => setTimeout(r, 100));
   }
   return false;
